@@ -1,0 +1,1 @@
+"""The Council's domain: aggregates, events, rules, and the application whose methods are the commands."""

@@ -1,0 +1,1 @@
+"""The GraphQL API, the HTTP app and the council command line."""

@@ -1,0 +1,1 @@
+"""Read models and what keeps them exact."""

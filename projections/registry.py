@@ -1,0 +1,38 @@
+"""Every read model of the Council, and the tables that are not projections (keys)."""
+
+from __future__ import annotations
+
+from projections.assessments import AssessmentsProjection
+from projections.base import Projection
+from projections.catalogue import CatalogueProjection
+from projections.comments import CommentsProjection
+from projections.db import Database, Engine
+from projections.directory import DirectoryProjection
+from projections.history import HistoryProjection
+from projections.joint_positions import JointPositionsProjection
+from projections.personal_keys import DDL as KEY_DDL
+from projections.rounds import RoundsProjection
+from projections.runner import create_tables
+
+PROJECTION_CLASSES: tuple[type[Projection], ...] = (
+    CatalogueProjection,
+    DirectoryProjection,
+    RoundsProjection,
+    AssessmentsProjection,
+    JointPositionsProjection,
+    CommentsProjection,
+    HistoryProjection,
+)
+
+
+def all_projections(engine: Engine) -> list[Projection]:
+    return [cls(engine) for cls in PROJECTION_CLASSES]
+
+
+def migrate(database: Database) -> None:
+    """Create every read-model table, the tracking table and the key store (idempotent)."""
+    database.ensure_schemas()
+    with database.transaction() as cur:
+        for statement in KEY_DDL:
+            cur.execute(statement)
+    create_tables(database, all_projections(database.engine))

@@ -1,0 +1,91 @@
+"""Text folding for search, and exact Serbian transliteration between Latin and Cyrillic."""
+
+from __future__ import annotations
+
+import unicodedata
+
+_CYR_TO_LAT = {
+    "А": "A",
+    "Б": "B",
+    "В": "V",
+    "Г": "G",
+    "Д": "D",
+    "Ђ": "Đ",
+    "Е": "E",
+    "Ж": "Ž",
+    "З": "Z",
+    "И": "I",
+    "Ј": "J",
+    "К": "K",
+    "Л": "L",
+    "Љ": "Lj",
+    "М": "M",
+    "Н": "N",
+    "Њ": "Nj",
+    "О": "O",
+    "П": "P",
+    "Р": "R",
+    "С": "S",
+    "Т": "T",
+    "Ћ": "Ć",
+    "У": "U",
+    "Ф": "F",
+    "Х": "H",
+    "Ц": "C",
+    "Ч": "Č",
+    "Џ": "Dž",
+    "Ш": "Š",
+}
+_CYR_TO_LAT.update({k.lower(): v.lower() for k, v in list(_CYR_TO_LAT.items())})
+
+_LAT_DIGRAPHS = {
+    "Lj": "Љ",
+    "LJ": "Љ",
+    "lj": "љ",
+    "Nj": "Њ",
+    "NJ": "Њ",
+    "nj": "њ",
+    "Dž": "Џ",
+    "DŽ": "Џ",
+    "dž": "џ",
+}
+_LAT_TO_CYR = {v: k for k, v in _CYR_TO_LAT.items() if len(v) == 1}
+
+_FOLD_EXTRA = {"đ": "dj", "Đ": "dj", "ß": "ss", "æ": "ae", "ø": "o", "ł": "l"}
+
+
+def cyrillic_to_latin(text: str) -> str:
+    """Serbian Cyrillic to Serbian Latin (Gaj's alphabet), letter for letter."""
+    return "".join(_CYR_TO_LAT.get(ch, ch) for ch in text)
+
+
+def latin_to_cyrillic(text: str) -> str:
+    """Serbian Latin to Serbian Cyrillic; the digraphs lj, nj, dž become one letter."""
+    text = unicodedata.normalize("NFC", text)
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        pair = text[i : i + 2]
+        if pair in _LAT_DIGRAPHS:
+            out.append(_LAT_DIGRAPHS[pair])
+            i += 2
+            continue
+        out.append(_LAT_TO_CYR.get(text[i], text[i]))
+        i += 1
+    return "".join(out)
+
+
+def fold(text: str) -> str:
+    """Lower-case, Latin script, no diacritics: 'Ћирилица' and 'ćirilica' both give 'cirilica'."""
+    latin = cyrillic_to_latin(unicodedata.normalize("NFC", text))
+    latin = "".join(_FOLD_EXTRA.get(ch, ch) for ch in latin)
+    decomposed = unicodedata.normalize("NFKD", latin)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return stripped.casefold()
+
+
+def search_terms(query: str) -> list[str]:
+    """The words of a search query, folded; punctuation separates words."""
+    folded = fold(query)
+    cleaned = "".join(ch if ch.isalnum() else " " for ch in folded)
+    return [word for word in cleaned.split() if word][:20]

@@ -1,0 +1,1 @@
+"""Versioned, audited PDF reports, rendered from read models."""
