@@ -16,6 +16,9 @@ class AssessmentsProjection(Projection):
     name = "assessments"
     tables = ("assessments", "assessment_revisions", "co_signatures")
 
+    def search_tables(self) -> tuple[str, ...]:
+        return ("assessments_fts",) if self.engine == "sqlite" else ()
+
     def ddl(self) -> list[str]:
         statements = [
             "CREATE TABLE IF NOT EXISTS assessments ("

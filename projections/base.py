@@ -42,6 +42,10 @@ class Projection:
     def ddl(self) -> list[str]:
         raise NotImplementedError
 
+    def search_tables(self) -> tuple[str, ...]:
+        """Search indexes kept as tables of their own (SQLite FTS5), emptied on a rebuild."""
+        return ()
+
     def apply(self, cur: Cursor, event: DomainEventProtocol[Any], position: int) -> None:
         handler = self.handlers.get(type(event))
         if handler is not None:

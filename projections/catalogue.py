@@ -17,6 +17,9 @@ class CatalogueProjection(Projection):
     name = "catalogue"
     tables = ("recommendations", "recommendation_facets", "status_timeline")
 
+    def search_tables(self) -> tuple[str, ...]:
+        return ("recommendations_fts",) if self.engine == "sqlite" else ()
+
     def ddl(self) -> list[str]:
         statements = [
             "CREATE TABLE IF NOT EXISTS recommendations ("

@@ -38,6 +38,7 @@ class DatabaseUrl:
     user: str = ""
     password: str = ""
     schema: str = "public"
+    read_schema_name: str | None = None
 
     @classmethod
     def parse(cls, url: str, *, schema: str = "public") -> DatabaseUrl:
@@ -78,6 +79,8 @@ class DatabaseUrl:
     @property
     def read_schema(self) -> str:
         """PostgreSQL schema of the read models."""
+        if self.read_schema_name:
+            return self.read_schema_name
         return "council_read" if self.schema == "public" else f"{self.schema}_read"
 
     def conninfo(self) -> str:
@@ -188,15 +191,18 @@ class Database:
             return self._pool
 
     @contextmanager
-    def transaction(self) -> Iterator[Cursor]:
-        """One transaction: committed when the block ends, rolled back when it raises."""
+    def transaction(self, *, snapshot: bool = False) -> Iterator[Cursor]:
+        """One transaction: committed when the block ends, rolled back when it raises.
+
+        ``snapshot`` asks for a read-only transaction that sees one consistent state throughout.
+        """
         if self.engine == "sqlite":
             assert self.url.path is not None
             conn = sqlite3.connect(self.url.path, timeout=30, isolation_level=None)
             try:
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA secure_delete=ON")
-                conn.execute("BEGIN IMMEDIATE")
+                conn.execute("BEGIN" if snapshot else "BEGIN IMMEDIATE")
                 cursor = conn.cursor()
                 try:
                     yield cursor
@@ -212,6 +218,8 @@ class Database:
             pg_conn.transaction(),
             pg_conn.cursor() as pg_cursor,
         ):
+            if snapshot:
+                pg_cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
             yield _PgCursor(pg_cursor)
 
     def ensure_schemas(self) -> None:
@@ -233,6 +241,14 @@ class Database:
             for schema in (self.url.read_schema, self.url.schema):
                 if schema != "public":
                     conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+    def drop_read_schema(self) -> None:
+        """Remove the read models' schema only (PostgreSQL): the events stay."""
+        if self.engine != "postgres":
+            return
+        self.close()
+        with psycopg.connect(self.url.conninfo(), autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{self.url.read_schema}" CASCADE')
 
     def close(self) -> None:
         with self._lock:

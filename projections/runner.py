@@ -86,24 +86,23 @@ class ProjectionRunner:
             found = {str(name): int(position) for name, position in cur.fetchall()}
         return {p.name: found.get(p.name, 0) for p in self.projections}
 
-    def catch_up(self, projection: Projection | None = None, *, limit: int | None = None) -> int:
-        """Apply every event not yet applied; returns how many events were read."""
+    def catch_up(self, projection: Projection | None = None, *, until: int | None = None) -> int:
+        """Apply every event not yet applied (up to ``until``); returns how many were applied."""
         targets = [projection] if projection is not None else self.projections
         total = 0
         for target in targets:
-            while True:
-                read = self.run_batch(target)
+            while read := self.run_batch(target, until=until):
                 total += read
-                if read == 0 or (limit is not None and total >= limit):
-                    break
         return total
 
-    def run_batch(self, projection: Projection) -> int:
+    def run_batch(self, projection: Projection, *, until: int | None = None) -> int:
         """One transaction: lock the tracking row, apply the next batch, move the position."""
         with self.database.transaction() as cur:
             position = _locked_position(cur, self.database.engine, projection.name)
+            if until is not None and position >= until:
+                return 0
             notifications = self.recorder.select_notifications(
-                start=position, limit=self.batch_size, inclusive_of_start=False
+                start=position, limit=self.batch_size, stop=until, inclusive_of_start=False
             )
             if not notifications:
                 return 0

@@ -1,0 +1,170 @@
+"""Read models: what the scenario leaves in them, exactly once, and equal to a rebuild."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from graphql_api.runtime import Runtime
+from projections.replay import rebuild, replay
+from tests.scenario import World, build_world, play_round
+
+
+def rows(runtime: Runtime, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+    with runtime.database.transaction() as cur:
+        cur.execute(sql, params)
+        return [tuple(r) for r in cur.fetchall()]
+
+
+@pytest.fixture
+def played(runtime: Runtime) -> tuple[World, Any]:
+    world = build_world(runtime.council)
+    record = play_round(world)
+    runtime.runner.catch_up()
+    return world, record
+
+
+def test_every_projection_reaches_the_head_of_the_log_even_through_events_it_ignores(
+    runtime: Runtime, played: tuple[World, Any]
+) -> None:
+    head = runtime.council.log_position()
+    assert set(runtime.runner.positions().values()) == {head}
+
+
+def test_co_signatures_stay_on_the_revision_they_were_given_on(
+    runtime: Runtime, played: tuple[World, Any]
+) -> None:
+    world, record = played
+    found = rows(
+        runtime,
+        "SELECT organisation_id, revision, status FROM co_signatures WHERE assessment_id = ?"
+        " ORDER BY log_position",
+        str(record.assessment_id),
+    )
+    b, c = str(world.organisations["cso_b"]), str(world.organisations["cso_c"])
+    assert found == [(b, 2, "superseded"), (c, 2, "withdrawn"), (b, 3, "active")]
+    assessment = rows(
+        runtime,
+        "SELECT state, revision, submitted_revision, visibility FROM assessments WHERE id = ?",
+        str(record.assessment_id),
+    )
+    assert assessment == [("submitted", 3, 3, "council")]
+    revisions = rows(
+        runtime,
+        "SELECT revision, rating FROM assessment_revisions WHERE assessment_id = ? ORDER BY 1",
+        str(record.assessment_id),
+    )
+    assert revisions == [
+        (1, "not_implemented"),
+        (2, "partially_implemented"),
+        (3, "partially_implemented"),
+    ]
+
+
+def test_the_published_position_and_the_status_that_rests_on_it(
+    runtime: Runtime, played: tuple[World, Any]
+) -> None:
+    world, record = played
+    position = rows(
+        runtime,
+        "SELECT state, visibility, revision, adopted_revision, published_revision"
+        " FROM joint_positions WHERE id = ?",
+        str(record.position_id),
+    )
+    assert position == [("published", "public", 2, 2, 2)]
+    amendment = rows(
+        runtime,
+        "SELECT state, resulting_revision FROM amendments WHERE id = ?",
+        str(record.amendment_id),
+    )
+    assert amendment == [("accepted", 2)]
+    stances = rows(
+        runtime,
+        "SELECT kind, organisation_id, revision FROM position_stances WHERE position_id = ?",
+        str(record.position_id),
+    )
+    assert stances == [("dissent", str(world.organisations["cso_b"]), 2)]
+    timeline = rows(
+        runtime,
+        "SELECT status, basis, joint_position_id, position_revision FROM status_timeline"
+        " WHERE recommendation_id = ?",
+        str(world.recommendation_id),
+    )
+    assert timeline == [("partially_implemented", "adopted_position", str(record.position_id), 2)]
+    status = rows(
+        runtime, "SELECT status FROM recommendations WHERE id = ?", str(world.recommendation_id)
+    )
+    assert status == [("partially_implemented",)]
+
+
+def test_the_history_tells_who_did_what_in_words_a_person_reads(
+    runtime: Runtime, played: tuple[World, Any]
+) -> None:
+    _, record = played
+    lines = [
+        r[0]
+        for r in rows(
+            runtime,
+            "SELECT summary FROM history WHERE subject_id = ? ORDER BY log_position",
+            str(record.assessment_id),
+        )
+    ]
+    label = "the assessment of A/HRC/23/15 ¶131.4 by Belgrade Centre for Human Rights"
+    assert f"Lawyers' Committee for Human Rights co-signed revision 3 of {label}" in lines
+    assert any(
+        line.startswith("Civic Initiatives withdrew its co-signature of revision 2")
+        for line in lines
+    )
+    assert (
+        f"Belgrade Centre for Human Rights submitted revision 3 of {label} with 1 co-signature(s)"
+        in lines
+    )
+    positions = rows(
+        runtime, "SELECT summary FROM history WHERE subject_id = ?", str(record.position_id)
+    )
+    assert any("recorded dissent on revision 2" in r[0] for r in positions)
+    assert any(r[0].startswith("The Council adopted revision 2") for r in positions)
+    count = rows(runtime, "SELECT COUNT(*) FROM history")[0][0]
+    assert count == runtime.council.log_position()
+
+
+def test_catching_up_again_applies_nothing_twice(
+    runtime: Runtime, played: tuple[World, Any]
+) -> None:
+    before = rows(runtime, "SELECT COUNT(*) FROM history")
+    assert runtime.runner.catch_up() == 0
+    assert rows(runtime, "SELECT COUNT(*) FROM history") == before
+
+
+def test_replay_finds_the_read_models_equal_to_a_rebuild_and_names_an_altered_row(
+    runtime: Runtime, played: tuple[World, Any]
+) -> None:
+    council = runtime.council
+    report = replay(runtime.database, council.recorder, council.mapper)
+    assert report.equal, "\n".join(report.lines())
+    assert {t.table for t in report.tables} >= {"recommendations", "co_signatures", "history"}
+
+    _, record = played
+    with runtime.database.transaction() as cur:
+        cur.execute(
+            "UPDATE co_signatures SET revision = 4 WHERE assessment_id = ? AND status = 'active'",
+            (str(record.assessment_id),),
+        )
+    report = replay(runtime.database, council.recorder, council.mapper)
+    assert not report.equal
+    differing = [t for t in report.tables if not t.equal]
+    assert [t.table for t in differing] == ["co_signatures"]
+    assert differing[0].only_live[0][3] == 4
+    assert any("co_signatures: DIFFERS" in line for line in report.lines())
+
+
+def test_a_rebuild_from_scratch_gives_the_same_read_models(
+    runtime: Runtime, played: tuple[World, Any]
+) -> None:
+    before = rows(runtime, "SELECT * FROM history ORDER BY log_position")
+    applied = rebuild(runtime.database, runtime.runner)
+    assert applied == runtime.council.log_position() * len(runtime.projections)
+    assert rows(runtime, "SELECT * FROM history ORDER BY log_position") == before
+    report = replay(runtime.database, runtime.council.recorder, runtime.council.mapper)
+    assert report.equal
