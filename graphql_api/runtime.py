@@ -5,8 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from domain.application import Council
 from graphql_api.settings import Settings
+from projections.audit.checkpoint import load_private_key, private_pem
+from projections.audit.log import AuditLog
 from projections.db import Database
 from projections.personal_keys import KeyStoreVault
 from projections.registry import all_projections, migrate
@@ -41,6 +45,7 @@ class Runtime:
         self.runner = ProjectionRunner(
             self.database, self.council.recorder, self.council.mapper, self.projections
         )
+        self.audit = AuditLog(self.database, self.council.recorder)
 
     @classmethod
     def initialise(cls, settings: Settings) -> Runtime:
@@ -55,8 +60,19 @@ class Runtime:
         """
         if self.settings.embedded:
             self.runner.catch_up()
+            self.audit.catch_up()
         else:
             self.runner.wait_for(log_position, timeout=self.settings.projection_wait_seconds)
+
+    def audit_signing_key(self) -> Ed25519PrivateKey:
+        """The checkpoint signing key: the configured file, or one kept beside the database."""
+        path = self.settings.audit_key_file
+        if path is None:
+            path = self.settings.data_dir / ".council-audit-key.pem"
+            if not path.exists():
+                path.write_bytes(private_pem(Ed25519PrivateKey.generate()))
+                path.chmod(0o600)
+        return load_private_key(path.read_bytes())
 
     def close(self) -> None:
         self.council.close()

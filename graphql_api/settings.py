@@ -28,6 +28,9 @@ class Settings:
     projection_wait_seconds: float
     graphiql: bool
     introspection: bool
+    origin: str
+    audit_key_file: Path | None
+    audit_signer: str
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -67,6 +70,9 @@ class Settings:
             projection_wait_seconds=_number(env, "COUNCIL_PROJECTION_WAIT_SECONDS", 10.0),
             graphiql=_flag(env, "COUNCIL_GRAPHIQL", default=not production),
             introspection=_flag(env, "COUNCIL_INTROSPECTION", default=not production),
+            origin=_line(env, "COUNCIL_ORIGIN", "council-ledger"),
+            audit_key_file=_audit_key_file(env, production),
+            audit_signer=_word(env, "COUNCIL_AUDIT_SIGNER", "secretariat"),
         )
 
     @property
@@ -103,3 +109,32 @@ def _number(env: Mapping[str, str], name: str, default: float) -> float:
     if value <= 0:
         raise SettingsError(f"{name}: must be greater than 0")
     return value
+
+
+def _line(env: Mapping[str, str], name: str, default: str) -> str:
+    value = env.get(name, "").strip() or default
+    if "\n" in value or len(value) > 200:
+        raise SettingsError(f"{name}: must be one line of at most 200 characters")
+    return value
+
+
+def _word(env: Mapping[str, str], name: str, default: str) -> str:
+    value = env.get(name, "").strip() or default
+    if any(ch.isspace() for ch in value) or len(value) > 64:
+        raise SettingsError(f"{name}: must be one word (no spaces) of at most 64 characters")
+    return value
+
+
+def _audit_key_file(env: Mapping[str, str], production: bool) -> Path | None:
+    raw = env.get("COUNCIL_AUDIT_KEY_FILE", "").strip()
+    if not raw:
+        if production:
+            raise SettingsError(
+                "COUNCIL_AUDIT_KEY_FILE must name the Ed25519 checkpoint signing key (PEM)"
+                " when COUNCIL_PRODUCTION is on"
+            )
+        return None
+    path = Path(raw)
+    if not path.is_file():
+        raise SettingsError(f"COUNCIL_AUDIT_KEY_FILE: no such file: {raw}")
+    return path

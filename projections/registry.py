@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from projections.assessments import AssessmentsProjection
+from projections.audit.log import DDL as AUDIT_DDL
+from projections.audit.log import EMPTY_ACCUMULATOR
 from projections.base import Projection
 from projections.catalogue import CatalogueProjection
 from projections.comments import CommentsProjection
@@ -36,3 +38,11 @@ def migrate(database: Database) -> None:
         for statement in KEY_DDL:
             cur.execute(statement)
     create_tables(database, all_projections(database.engine))
+    with database.transaction() as cur:
+        for statement in AUDIT_DDL:
+            cur.execute(statement)
+        cur.execute(
+            "INSERT INTO audit_tracking (id, log_position, accumulator) VALUES (1, 0, ?)"
+            " ON CONFLICT (id) DO NOTHING",
+            (EMPTY_ACCUMULATOR,),
+        )
