@@ -152,7 +152,7 @@ def test_any_alteration_of_a_copy_of_the_log_is_found_and_its_position_named(
     runtime: Runtime, tmp_path: Path
 ) -> None:
     play_round(build_world(runtime.council))
-    _, note = _checkpointed(runtime)
+    _checkpointed(runtime)
     keys = service.trusted_keys(runtime.audit)
     source = runtime.settings.database.path
     assert source is not None

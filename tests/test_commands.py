@@ -95,7 +95,7 @@ def test_two_organisations_co_signing_at_once_both_succeed(runtime: Runtime, wor
         barrier.wait()
         try:
             council.co_sign_assessment(actor, a.id, revision=1)
-        except Exception as error:  # noqa: BLE001 - collected for the assertion below
+        except Exception as error:  # collected for the assertion below
             errors.append(error)
 
     threads = [threading.Thread(target=sign, args=(x,)) for x in (world.cso_b, world.cso_c)]
