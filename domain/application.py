@@ -157,6 +157,11 @@ class Council(Application[UUID]):
     def comment(self, comment_id: UUID) -> Comment:
         return self._load(Comment, comment_id, "comment")
 
+    def as_of(self, aggregate_id: UUID, version: int) -> Aggregate:
+        """The aggregate exactly as it stood after its event number ``version``."""
+        aggregate: Aggregate = self.repository.get(aggregate_id, version=version)
+        return aggregate
+
     def actor_for(self, member_id: UUID) -> Actor:
         """The acting member as the record knows them now."""
         try:
