@@ -29,6 +29,9 @@ def position_at(database: Database, moment: datetime) -> int:
     if moment.tzinfo is None:
         raise ValueError("a moment in the record's history needs its time zone")
     with database.transaction(snapshot=True) as cur:
-        cur.execute("SELECT MAX(log_position) FROM history WHERE at <= ?", (moment.astimezone(UTC).isoformat(),))
+        cur.execute(
+            "SELECT MAX(log_position) FROM history WHERE at <= ?",
+            (moment.astimezone(UTC).isoformat(),),
+        )
         row = cur.fetchone()
     return int(row[0]) if row and row[0] is not None else 0
