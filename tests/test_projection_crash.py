@@ -56,12 +56,13 @@ def test_a_worker_killed_mid_batch_many_times_leaves_read_models_equal_to_a_rebu
 
     def write() -> None:
         batch = 0
-        while not stop.is_set() and batch < 40:
+        while not stop.is_set() and batch < 200:
             batch += 1
             outcome = council.record_recommendations(
-                Actor.operator(), _entries(batch, 150), source="crash test"
+                Actor.operator(), _entries(batch, 50), source="crash test"
             )
             written.append(outcome.log_position)
+            stop.wait(0.05)
 
     writer = threading.Thread(target=write)
     writer.start()
@@ -69,7 +70,7 @@ def test_a_worker_killed_mid_batch_many_times_leaves_read_models_equal_to_a_rebu
     progress = 0
     worker = _worker(runtime)
     try:
-        while writer.is_alive() and kills < 10:
+        while kills < 6:
             before = sum(runtime.runner.positions().values())
             time.sleep(rng.uniform(0.2, 0.8))
             worker.kill()
@@ -84,7 +85,6 @@ def test_a_worker_killed_mid_batch_many_times_leaves_read_models_equal_to_a_rebu
         worker.kill()
         worker.wait()
 
-    assert kills >= 5
     assert progress >= kills // 2, "the worker was killed before it could apply anything"
     runtime.runner.catch_up()
     head = council.log_position()
