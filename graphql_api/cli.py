@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 from domain.errors import DomainError
@@ -107,6 +110,205 @@ def cmd_project(settings: Settings, args: argparse.Namespace) -> int:
         runtime.close()
 
 
+# --- import, demo, export ----------------------------------------------------------------------
+
+PROGRESS_EVERY = 10_000  # rows between progress lines when stderr is not a terminal
+
+
+class ImportProgress:
+    """A progress bar on stderr when it is a terminal; otherwise a line every PROGRESS_EVERY rows."""
+
+    def __init__(self, label: str, total: int | None) -> None:
+        self.label = label
+        self.total = total
+        self.tty = sys.stderr.isatty()
+        self.reported = 0
+
+    def __call__(self, rows: int) -> None:
+        if self.tty:
+            sys.stderr.write(f"\r{self.label}: {self._bar(rows)}")
+            sys.stderr.flush()
+        elif rows - self.reported >= PROGRESS_EVERY:
+            print(f"{self.label}: {rows:,} rows read", file=sys.stderr, flush=True)
+            self.reported = rows
+
+    def _bar(self, rows: int) -> str:
+        if not self.total:
+            return f"{rows:,} rows"
+        done = min(rows / self.total, 1.0)
+        filled = int(done * 30)
+        return f"[{'#' * filled}{'.' * (30 - filled)}] {done:4.0%} {rows:,}/{self.total:,} rows"
+
+    def finish(self) -> None:
+        if self.tty:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+
+
+def _settle_or_say(runtime: Runtime, log_position: int) -> None:
+    """Let the read models catch up; on PostgreSQL without workers, say so instead of failing."""
+    from projections.runner import ProjectionTimeout
+
+    try:
+        runtime.settle(log_position)
+    except ProjectionTimeout:
+        print("the read models show this once `council project` has caught up", file=sys.stderr)
+
+
+def cmd_import_uhri(settings: Settings, args: argparse.Namespace) -> int:
+    from graphql_api.importing import import_uhri
+    from graphql_api.uhri_files import count_rows
+
+    path = Path(args.file)
+    runtime = _runtime(settings)
+    try:
+        total = count_rows(path) if path.is_file() and sys.stderr.isatty() else None
+        progress = ImportProgress(f"importing {path.name}", total)
+        try:
+            report = import_uhri(
+                runtime.council,
+                path,
+                source=args.source,
+                batch_size=args.batch_size,
+                progress=progress,
+            )
+        finally:
+            progress.finish()
+        _settle_or_say(runtime, report.log_position)
+    finally:
+        runtime.close()
+    print("\n".join(report.summary(shown=args.show_rejected)))
+    return 1 if report.stopped else 0
+
+
+def cmd_import_annex(settings: Settings, args: argparse.Namespace) -> int:
+    from graphql_api.importing import import_government_annex
+
+    runtime = _runtime(settings)
+    try:
+        report = import_government_annex(
+            runtime.council,
+            Path(args.file),
+            member_id=_uuid("--member", args.member),
+            organisation_id=_uuid("--org", args.org),
+            round_id=_uuid("--round", args.round),
+            open_for_signature=args.open_for_signature,
+        )
+        _settle_or_say(runtime, report.log_position)
+    finally:
+        runtime.close()
+    print("\n".join(report.summary(shown=args.show_rejected)))
+    return 1 if report.stopped else 0
+
+
+def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
+    from graphql_api import demo
+
+    if settings.production:
+        print(
+            "council: demo: refused because COUNCIL_PRODUCTION is on; demo data does not belong"
+            " in a production record",
+            file=sys.stderr,
+        )
+        return 1
+    runtime = _runtime(settings)
+    try:
+        if args.if_empty and demo.holds_recommendations(runtime.council):
+            demo.print_lines(demo.already_loaded(), sys.stdout)
+            return 0
+        result = demo.load_demo(runtime.council)
+        _settle_or_say(runtime, runtime.council.log_position())
+    finally:
+        runtime.close()
+    try:
+        demo.print_lines(demo.welcome(settings, result), sys.stdout)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        return _reader_stopped_early()
+    return 0
+
+
+def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
+    from graphql_api.open_data_http import write_export
+
+    runtime = _runtime(settings)
+    try:
+        if settings.embedded:
+            runtime.settle(runtime.council.log_position())
+        if args.output is None:
+            try:
+                count = write_export(runtime.database, args.dataset, args.format, sys.stdout.buffer)
+                sys.stdout.flush()
+            except BrokenPipeError:
+                return _reader_stopped_early()
+        else:
+            output = Path(args.output)
+            partial = output.with_name(f".{output.name}.partial")
+            with partial.open("wb") as file:
+                count = write_export(runtime.database, args.dataset, args.format, file)
+            partial.replace(output)
+    finally:
+        runtime.close()
+    print(f"{args.dataset}: {count:,} rows exported as {args.format}", file=sys.stderr)
+    return 0
+
+
+def _reader_stopped_early() -> int:
+    """Standard output was closed by its reader (`| head`): not an error; say nothing more."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 0
+
+
+def _uuid(option: str, value: str) -> UUID:
+    try:
+        return UUID(value)
+    except ValueError:
+        raise ValueError(f"{option} {value!r} is not an id (a UUID)") from None
+
+
+def _add_data_commands(sub: Any) -> None:
+    """`council import uhri|government-annex`, `council demo`, `council export`."""
+    imports = sub.add_parser("import", help="import UHRI exports and the Government's annex")
+    kinds = imports.add_subparsers(dest="import_kind", required=True)
+    uhri = kinds.add_parser(
+        "uhri", help="import a UHRI export (.csv, .xlsx, .json) into the catalogue"
+    )
+    uhri.add_argument("file")
+    uhri.add_argument("--source", help="the name recorded as the source (default: the file name)")
+    uhri.add_argument("--batch-size", type=int, default=500, help="entries per transaction")
+    uhri.add_argument("--show-rejected", type=int, default=20, help="rejected rows to list")
+    uhri.set_defaults(func=cmd_import_uhri)
+    annex = kinds.add_parser(
+        "government-annex",
+        help="import the Government's ratings as a state body's assessments in a round",
+    )
+    annex.add_argument("file")
+    annex.add_argument("--org", required=True, help="the state body's id")
+    annex.add_argument("--round", required=True, help="the monitoring round's id")
+    annex.add_argument(
+        "--member", required=True, help="the id of the state body's editor who proposes them"
+    )
+    annex.add_argument(
+        "--open-for-signature", action="store_true", help="open new assessments for signature"
+    )
+    annex.add_argument("--show-rejected", type=int, default=20, help="rejected rows to list")
+    annex.set_defaults(func=cmd_import_annex)
+
+    demo = sub.add_parser("demo", help="load the demo data and print a token per demo member")
+    demo.add_argument(
+        "--if-empty",
+        action="store_true",
+        help="do nothing when the database already holds recommendations",
+    )
+    demo.set_defaults(func=cmd_demo)
+
+    export = sub.add_parser("export", help="open data: the catalogue or the published positions")
+    export.add_argument("dataset", choices=["catalogue", "positions"])
+    export.add_argument("--format", choices=["csv", "json"], default="csv")
+    export.add_argument("--output", help="write to this file (default: standard output)")
+    export.set_defaults(func=cmd_export)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="council",
@@ -158,6 +360,7 @@ def build_parser() -> argparse.ArgumentParser:
     project = sub.add_parser("project", help="run the projection workers")
     project.add_argument("--once", action="store_true", help="catch up once and exit")
     project.set_defaults(func=cmd_project)
+    _add_data_commands(sub)
 
     audit_cli.register(sub)
     return parser
