@@ -1,4 +1,4 @@
-"""The HTTP application: health and readiness today; the GraphQL API mounts here."""
+"""The HTTP application: the GraphQL API at /graphql (HTTP and websocket), health and readiness."""
 
 from __future__ import annotations
 
@@ -7,16 +7,47 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 
+from graphql_api.context import Services
+from graphql_api.limits import MAX_BODY_BYTES, BodySizeLimit
+from graphql_api.live import LiveFeed
+from graphql_api.oidc import OidcConfig, OidcVerifier
 from graphql_api.runtime import Runtime
+from graphql_api.schema import build_schema
+from graphql_api.view import CouncilGraphQL
+from projections.queries.store import ReadStore
 
 READY_LAG_EVENTS = 1000
 
 
-def create_app(runtime: Runtime) -> Starlette:
+def create_app(
+    runtime: Runtime,
+    *,
+    oidc: OidcConfig | None = None,
+    extra_routes: list[Route] | None = None,
+) -> Starlette:
+    """The app over ``runtime``; with ``oidc``, tokens of that provider are accepted too."""
+    settings = runtime.settings
+    store = ReadStore(settings.database)
+    feed = LiveFeed(
+        ReadStore(settings.database, max_connections=4),
+        head=runtime.council.log_position,
+        conninfo=None if settings.embedded else settings.database.conninfo(),
+        channel=None if settings.embedded else _channel(runtime),
+        poll_seconds=0.2 if settings.embedded else 1.0,
+    )
+    services = Services(runtime=runtime, store=store, feed=feed)
+    view = CouncilGraphQL(
+        services,
+        oidc=OidcVerifier(oidc) if oidc is not None else None,
+        schema=build_schema(introspection=settings.introspection),
+        graphql_ide="graphiql" if settings.graphiql else None,
+    )
+
     async def healthz(request: Request) -> PlainTextResponse:
         return PlainTextResponse("ok")
 
@@ -35,23 +66,41 @@ def create_app(runtime: Runtime) -> Starlette:
     async def index(request: Request) -> PlainTextResponse:
         return PlainTextResponse(
             "council-ledger: the Council's monitoring record.\n"
-            "GET /healthz, /readyz. The GraphQL API is served at /graphql.\n"
+            "GET /healthz, /readyz. The GraphQL API is served at /graphql"
+            " (GraphiQL in a browser, graphql-transport-ws for subscriptions).\n"
         )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        yield
-        runtime.close()
+        await feed.start()
+        try:
+            yield
+        finally:
+            await feed.stop()
+            feed.store.close()
+            store.close()
+            runtime.close()
 
-    return Starlette(
+    app = Starlette(
         routes=[
             Route("/", index),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/graphql", view.http, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", view.websocket),
+            *(extra_routes or []),
         ],
+        middleware=[Middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)],
         lifespan=lifespan,
     )
+    app.state.services = services
+    return app
 
 
 def _lag(runtime: Runtime) -> tuple[int, dict[str, int]]:
     return runtime.council.log_position(), runtime.runner.positions()
+
+
+def _channel(runtime: Runtime) -> str:
+    """The channel the event store NOTIFYs on every save."""
+    return str(getattr(runtime.council.recorder, "channel_name", "council_events"))

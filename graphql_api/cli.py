@@ -33,12 +33,21 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
     from graphql_api.app import create_app
+    from graphql_api.limits import MAX_BODY_BYTES
+    from graphql_api.logging import configure_logging
 
+    configure_logging(settings)
     runtime = _runtime(settings)
     if settings.embedded:
         runtime.runner.catch_up()
     print(f"serving the Council's record on http://{args.host}:{args.port}/", flush=True)
-    uvicorn.run(create_app(runtime), host=args.host, port=args.port, log_level="warning")
+    uvicorn.run(
+        create_app(runtime),
+        host=args.host,
+        port=args.port,
+        log_level="warning",
+        ws_max_size=MAX_BODY_BYTES,
+    )
     return 0
 
 

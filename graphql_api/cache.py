@@ -1,0 +1,90 @@
+"""A response cache for queries, valid for as long as the read models have not moved.
+
+Queries read only read models, so the same query, with the same variables, by the same member
+(as the record knows them now) gives the same answer until a projection applies another event.
+Each request reads the projections' positions (one short statement, so a write made through
+another process is seen at once), and a cached answer is served only at the same positions.
+Mutations, subscriptions, the raw log (read from the event store) and answers with errors are
+never cached. A client that sends ``Cache-Control: no-cache`` bypasses it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from graphql import OperationDefinitionNode, OperationType, parse
+from graphql.error import GraphQLError
+from starlette.concurrency import run_in_threadpool
+
+from domain.values import Actor
+from projections.queries.history import projection_positions
+from projections.queries.store import ReadStore
+
+UNCACHEABLE_FIELDS = frozenset({"events"})
+Positions = tuple[tuple[str, int], ...]
+MAX_ENTRY_BYTES = 512 * 1024
+
+
+@dataclass(frozen=True)
+class Entry:
+    positions: Positions
+    body: bytes
+
+
+@lru_cache(maxsize=512)
+def cacheable(query: str, operation_name: str | None) -> tuple[bool, str | None]:
+    """Whether this is a query operation that reads only read models, and its name."""
+    try:
+        document = parse(query, max_tokens=5_000)
+    except GraphQLError:
+        return False, None
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if operation_name is not None:
+        operations = [o for o in operations if o.name and o.name.value == operation_name]
+    if len(operations) != 1 or operations[0].operation is not OperationType.QUERY:
+        return False, None
+    operation = operations[0]
+    roots = {getattr(s, "name", None) for s in operation.selection_set.selections}
+    name = operation.name.value if operation.name else None
+    return not any(getattr(n, "value", None) in UNCACHEABLE_FIELDS for n in roots), name
+
+
+class ResponseCache:
+    def __init__(self, store: ReadStore, *, size: int = 256) -> None:
+        self.store = store
+        self.size = size
+        self._entries: OrderedDict[tuple[Any, ...], Entry] = OrderedDict()
+
+    @staticmethod
+    def key(actor: Actor | None, body: Any) -> tuple[Any, ...] | None:
+        if not isinstance(body, dict):
+            return None
+        query, name = body.get("query"), body.get("operationName")
+        if not isinstance(query, str) or not (name is None or isinstance(name, str)):
+            return None
+        if not cacheable(query, name)[0]:
+            return None
+        variables = json.dumps(body.get("variables") or {}, sort_keys=True)
+        return (actor, query, name, variables)
+
+    async def positions(self) -> Positions:
+        return await run_in_threadpool(projection_positions, self.store)
+
+    def get(self, key: tuple[Any, ...], positions: Positions) -> bytes | None:
+        entry = self._entries.get(key)
+        if entry is None or entry.positions != positions:
+            return None
+        self._entries.move_to_end(key)
+        return entry.body
+
+    def put(self, key: tuple[Any, ...], positions: Positions, body: bytes) -> None:
+        if len(body) > MAX_ENTRY_BYTES or b'"errors"' in body:
+            return
+        self._entries[key] = Entry(positions, body)
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.size:
+            self._entries.popitem(last=False)

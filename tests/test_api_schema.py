@@ -1,0 +1,61 @@
+"""The checked-in schema.graphql is the schema the code serves."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from graphql_api.schema import sdl
+
+SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schema.graphql"
+REGENERATE = ".venv/bin/python -m graphql_api.schema > schema.graphql"
+
+
+def test_the_checked_in_schema_is_the_one_the_code_serves() -> None:
+    assert SCHEMA_FILE.read_text(encoding="utf-8") == sdl(), (
+        f"schema.graphql is out of date; regenerate it with: {REGENERATE}"
+    )
+
+
+def test_the_schema_names_every_query_and_mutation_of_the_contract() -> None:
+    text = sdl()
+    for name in (
+        "me: Member",
+        "recommendations(",
+        "recommendation(id: ID!)",
+        "organisations:",
+        "rounds:",
+        "assessments(",
+        "assessment(id: ID!)",
+        "jointPositions(",
+        "jointPosition(id: ID!)",
+        "history(",
+        "events(",
+        "activity(",
+    ):
+        assert name in text, name
+    for mutation in [
+        "openRound",
+        "proposeAssessment",
+        "reviseAssessment",
+        "openAssessmentForSignature",
+        "coSignAssessment",
+        "withdrawCoSignature",
+        "submitAssessment",
+        "withdrawAssessment",
+        "postComment",
+        "editComment",
+        "retractComment",
+        "hideComment",
+        "draftJointPosition",
+        "reviseJointPosition",
+        "proposeAmendment",
+        "decideAmendment",
+        "endorseJointPosition",
+        "recordDissent",
+        "adoptJointPosition",
+        "publishJointPosition",
+        "reopenJointPosition",
+        "correctRecommendationStatus",
+        "erasePersonalData",
+    ]:
+        assert f"  {mutation}(" in text, mutation
