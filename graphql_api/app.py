@@ -16,6 +16,7 @@ from graphql_api.context import Services
 from graphql_api.limits import MAX_BODY_BYTES, BodySizeLimit
 from graphql_api.live import LiveFeed
 from graphql_api.oidc import OidcConfig, OidcVerifier
+from graphql_api.open_data_http import open_data_route
 from graphql_api.runtime import Runtime
 from graphql_api.schema import build_schema
 from graphql_api.view import CouncilGraphQL
@@ -66,7 +67,9 @@ def create_app(
     async def index(request: Request) -> PlainTextResponse:
         return PlainTextResponse(
             "council-ledger: the Council's monitoring record.\n"
-            "GET /healthz, /readyz. The GraphQL API is served at /graphql"
+            "GET /healthz, /readyz; open data at /export/catalogue.csv, /export/catalogue.json,"
+            " /export/positions.csv and /export/positions.json."
+            " The GraphQL API is served at /graphql"
             " (GraphiQL in a browser, graphql-transport-ws for subscriptions).\n"
         )
 
@@ -88,6 +91,7 @@ def create_app(
             Route("/readyz", readyz),
             Route("/graphql", view.http, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", view.websocket),
+            open_data_route(runtime.database),
             *(extra_routes or []),
         ],
         middleware=[Middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)],

@@ -185,3 +185,17 @@ def test_the_open_data_files_are_served_over_http_by_one_route(
     missing = get(app, "/export/members.csv")
     assert missing.status_code == 404
     assert "the open data files are" in missing.text
+
+
+def test_the_served_app_offers_the_catalogue_as_open_data(runtime: Runtime) -> None:
+    from starlette.testclient import TestClient
+
+    from graphql_api.app import create_app
+
+    build_world(runtime.council)
+    runtime.runner.catch_up()
+    with TestClient(create_app(Runtime(runtime.settings))) as client:
+        response = client.get("/export/catalogue.json")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/json")
+    assert {row["paragraph"] for row in response.json()} == {"131.4", "132.10"}
