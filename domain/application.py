@@ -531,7 +531,7 @@ class Council(Application[UUID]):
         assessment = self.assessment(assessment_id)
         organisation_id = _organisation_of(actor)
         rules.require(
-            rules.may_withdraw_co_signature(actor, organisation_id),
+            rules.may_withdraw_co_signature(actor),
             "a co-signature is withdrawn by a signatory of the organisation that gave it",
         )
         assessment.withdraw_co_signature(

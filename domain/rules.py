@@ -81,8 +81,9 @@ def may_co_sign(actor: Actor, track: Track, owner_id: UUID) -> bool:
     return track_of(actor) is track
 
 
-def may_withdraw_co_signature(actor: Actor, organisation_id: UUID) -> bool:
-    return actor.has(Role.SIGNATORY) and actor.organisation_id == organisation_id
+def may_withdraw_co_signature(actor: Actor) -> bool:
+    """A signatory withdraws the co-signature their own organisation gave (the only one they can)."""
+    return actor.has(Role.SIGNATORY) and track_of(actor) is not None
 
 
 def may_comment(actor: Actor) -> bool:

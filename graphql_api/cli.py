@@ -101,6 +101,12 @@ def cmd_project(settings: Settings, args: argparse.Namespace) -> int:
 
     runtime = _runtime(settings)
     try:
+        if args.rebuild:
+            from projections.replay import rebuild
+
+            applied = rebuild(runtime.database, runtime.runner)
+            print(f"read models rebuilt from the log ({applied} event applications)")
+            return 0
         if args.once:
             read = runtime.runner.catch_up()
             print(f"projections caught up ({read} event applications)")
@@ -117,6 +123,23 @@ def cmd_project(settings: Settings, args: argparse.Namespace) -> int:
         return 0
     finally:
         runtime.close()
+
+
+def cmd_replay(settings: Settings, args: argparse.Namespace) -> int:
+    from projections.replay import replay
+
+    runtime = _runtime(settings)
+    try:
+        report = replay(runtime.database, runtime.council.recorder, runtime.council.mapper)
+    finally:
+        runtime.close()
+    for line in report.lines():
+        print(line)
+    if report.equal:
+        print("every read model equals its rebuild from the log")
+        return 0
+    print("some read models differ from their rebuild: see above", file=sys.stderr)
+    return 1
 
 
 # --- import, demo, export ----------------------------------------------------------------------
@@ -368,7 +391,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     project = sub.add_parser("project", help="run the projection workers")
     project.add_argument("--once", action="store_true", help="catch up once and exit")
+    project.add_argument(
+        "--rebuild", action="store_true", help="empty every read model, project the log again, exit"
+    )
     project.set_defaults(func=cmd_project)
+    sub.add_parser(
+        "replay", help="rebuild every read model into scratch space and compare with the live one"
+    ).set_defaults(func=cmd_replay)
     _add_data_commands(sub)
 
     audit_cli.register(sub)

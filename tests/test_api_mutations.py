@@ -211,7 +211,7 @@ CASES = [
         "assessmentId:ID! reason:String!",
         lambda api: {**_assessment(api, signed=True), "reason": "We disagree with the rating"},
         ("other_cso",),
-        wrong_state=("signatory", "state_body", "outsider"),
+        wrong_state=("signatory", "state_body"),
         bad_input={"reason": "bad\x00reason"},
         bad_field="reason",
     ),

@@ -168,3 +168,24 @@ def test_a_rebuild_from_scratch_gives_the_same_read_models(
     assert rows(runtime, "SELECT * FROM history ORDER BY log_position") == before
     report = replay(runtime.database, runtime.council.recorder, runtime.council.mapper)
     assert report.equal
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_council_replay_reports_equality_and_then_the_altered_table(
+    runtime: Runtime, played: tuple[World, Any]
+) -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    council = str(Path(sys.executable).parent / "council")
+    env = {"COUNCIL_DATABASE_URL": runtime.settings.database_url, "PATH": "/usr/bin:/bin"}
+    same = subprocess.run([council, "replay"], env=env, capture_output=True, text=True)
+    assert same.returncode == 0, same.stderr
+    assert "history: equal" in same.stdout
+    with runtime.database.transaction() as cur:
+        cur.execute("UPDATE organisations SET name = 'Someone else' WHERE kind = 'observer'")
+    differs = subprocess.run([council, "replay"], env=env, capture_output=True, text=True)
+    assert differs.returncode == 1
+    assert "organisations: DIFFERS (7 live rows, 7 rebuilt)" in differs.stdout
+    assert "Someone else" in differs.stdout
