@@ -11,7 +11,7 @@ from uuid import UUID
 
 import jwt
 
-from graphql_api.settings import Settings
+from graphql_api.settings import Settings, SettingsError
 
 ALGORITHM = "HS256"
 ISSUER = "council-ledger"
@@ -44,6 +44,11 @@ def signing_key(settings: Settings) -> str:
     """The configured secret, or (embedded mode) one created once and kept beside the database."""
     if settings.secret_key:
         return settings.secret_key
+    if not settings.embedded:
+        raise SettingsError(
+            "COUNCIL_SECRET_KEY must be set with a PostgreSQL database, so that every API process"
+            " signs and checks tokens with the same key"
+        )
     path = settings.data_dir / ".council-secret-key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -39,6 +39,7 @@ def settings_for(backend: str, tmp_path: Path) -> Settings:
         env = {
             "COUNCIL_DATABASE_URL": postgres_url_or_skip(),
             "COUNCIL_SCHEMA": f"t_{uuid.uuid4().hex[:12]}",
+            "COUNCIL_SECRET_KEY": "a-test-signing-key-for-postgresql-0123456789",
         }
     return Settings.from_env(env)
 
