@@ -12,7 +12,7 @@ from uuid import UUID
 
 from domain.errors import DomainError
 from domain.values import Actor
-from graphql_api import audit_cli, tokens
+from graphql_api import audit_cli, report_cli, tokens
 from graphql_api.runtime import Runtime
 from graphql_api.settings import Settings, SettingsError
 
@@ -401,6 +401,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_data_commands(sub)
 
     audit_cli.register(sub)
+    report_cli.register(sub)
     return parser
 
 

@@ -15,6 +15,7 @@ from projections.db import Database
 from projections.personal_keys import KeyStoreVault
 from projections.registry import all_projections, migrate
 from projections.runner import ProjectionRunner
+from reports.storage import create_tables as create_report_tables
 
 
 class Runtime:
@@ -41,6 +42,7 @@ class Runtime:
         )
         if create:
             migrate(self.database)
+            create_report_tables(self.database)
         self.projections = all_projections(self.database.engine)
         self.runner = ProjectionRunner(
             self.database, self.council.recorder, self.council.mapper, self.projections

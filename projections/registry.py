@@ -13,6 +13,7 @@ from projections.directory import DirectoryProjection
 from projections.history import HistoryProjection
 from projections.joint_positions import JointPositionsProjection
 from projections.personal_keys import DDL as KEY_DDL
+from projections.reports import ReportsProjection
 from projections.rounds import RoundsProjection
 from projections.runner import create_tables
 
@@ -24,6 +25,7 @@ PROJECTION_CLASSES: tuple[type[Projection], ...] = (
     JointPositionsProjection,
     CommentsProjection,
     HistoryProjection,
+    ReportsProjection,
 )
 
 
