@@ -71,27 +71,28 @@ def test_a_member_signed_in_through_the_provider_is_recognised(
     )
     member = str(api.world.cso_a.member_id)
     other_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    with TestClient(app) as client:
+    # Not entered: its lifespan would close the runtime the `api` fixture still serves.
+    client = TestClient(app)
 
-        def me(token: str) -> Any:
-            return client.post(
-                "/graphql",
-                json={"query": "{ me { id name } }"},
-                headers={"Authorization": f"Bearer {token}"},
-            )
-
-        answer = me(_token(key, member))
-        assert answer.status_code == 200
-        assert answer.json()["data"]["me"]["id"] == member
-        assert me(api.token(api.world.cso_b)).json()["data"]["me"]["id"] == str(
-            api.world.cso_b.member_id
+    def me(token: str) -> Any:
+        return client.post(
+            "/graphql",
+            json={"query": "{ me { id name } }"},
+            headers={"Authorization": f"Bearer {token}"},
         )
-        for token, message in (
-            (_token(other_key, member), "the token is not valid: Signature verification failed"),
-            (_token(key, member, exp=int(time.time()) - 60), "the token has expired"),
-            (_token(key, member, aud="another-app"), "the token is not valid: Audience"),
-            (_token(key, "not-a-member"), "the token's 'council_member_id' claim names no"),
-        ):
-            refused = me(token)
-            assert refused.status_code == 401
-            assert refused.json()["errors"][0]["message"].startswith(message)
+
+    answer = me(_token(key, member))
+    assert answer.status_code == 200
+    assert answer.json()["data"]["me"]["id"] == member
+    assert me(api.token(api.world.cso_b)).json()["data"]["me"]["id"] == str(
+        api.world.cso_b.member_id
+    )
+    for token, message in (
+        (_token(other_key, member), "the token is not valid: Signature verification failed"),
+        (_token(key, member, exp=int(time.time()) - 60), "the token has expired"),
+        (_token(key, member, aud="another-app"), "the token is not valid: Audience"),
+        (_token(key, "not-a-member"), "the token's 'council_member_id' claim names no"),
+    ):
+        refused = me(token)
+        assert refused.status_code == 401
+        assert refused.json()["errors"][0]["message"].startswith(message)
