@@ -1,4 +1,8 @@
-"""Assessments with their revisions, and every co-signature with the revision it binds to."""
+"""Assessments with their revisions, and every co-signature with the revision it binds to.
+
+The projection keeps in memory each assessment's track and visibility, and which organisation's
+signature on it is active, so its handlers never read the tables back; rows go out in bulk.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +11,42 @@ from typing import Any
 from domain.assessment import Assessment
 from domain.rules import Visibility, assessment_visibility
 from domain.values import AssessmentState, Track
-from projections.base import Projection, handles, to_json, ts, update_row
-from projections.db import Cursor
+from projections.base import Appends, BufferedProjection, Rows, handles, to_json, ts, uid
+from projections.db import Cursor, Engine
 from projections.text import fold
 
 
-class AssessmentsProjection(Projection):
+class AssessmentsProjection(BufferedProjection):
     name = "assessments"
     tables = ("assessments", "assessment_revisions", "co_signatures")
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__(engine)
+        self.seen: dict[str, tuple[str, str]] = {}  # assessment id: track, visibility
+        self.active: dict[tuple[str, str], int] = {}  # assessment, organisation: signed at
+        self.rows = Rows("assessments", "id")
+        self.revisions = Appends(
+            "assessment_revisions",
+            "assessment_id",
+            "revision",
+            "rating",
+            "narrative",
+            "evidence",
+            "author_id",
+            "at",
+            "log_position",
+        )
+        self.signatures = Rows("co_signatures", "assessment_id", "log_position")
+        self.buffers = [self.rows, self.revisions, self.signatures]
+
+    def load(self, cur: Cursor) -> None:
+        cur.execute("SELECT id, track, visibility FROM assessments")
+        self.seen = {str(row[0]): (str(row[1]), str(row[2])) for row in cur.fetchall()}
+        cur.execute(
+            "SELECT assessment_id, organisation_id, log_position FROM co_signatures"
+            " WHERE status = 'active'"
+        )
+        self.active = {(str(a), str(o)): int(p) for a, o, p in cur.fetchall()}
 
     def search_tables(self) -> tuple[str, ...]:
         return ("assessments_fts",) if self.engine == "sqlite" else ()
@@ -59,153 +91,140 @@ class AssessmentsProjection(Projection):
     @handles(Assessment.Proposed)
     def proposed(self, cur: Cursor, event: Assessment.Proposed, position: int) -> None:
         at = ts(event.timestamp)
-        assessment_id = str(event.originator_id)
-        cur.execute(
-            "INSERT INTO assessments (id, round_id, recommendation_id, organisation_id, track,"
-            " state, visibility, revision, rating, narrative, evidence, submitted_revision,"
-            " proposed_by, proposed_at, updated_at, version, search_text, log_position)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                assessment_id,
-                str(event.round_id),
-                str(event.recommendation_id),
-                str(event.organisation_id),
-                event.track.value,
-                AssessmentState.DRAFT.value,
-                Visibility.ORGANISATION.value,
-                1,
-                event.rating.value,
-                event.narrative,
-                to_json(event.evidence),
-                None,
-                str(event.actor_id),
-                at,
-                at,
-                event.originator_version,
-                fold(event.narrative),
-                position,
-            ),
+        assessment_id = uid(event.originator_id)
+        folded = fold(event.narrative)
+        self.rows.insert(
+            id=assessment_id,
+            round_id=uid(event.round_id),
+            recommendation_id=uid(event.recommendation_id),
+            organisation_id=uid(event.organisation_id),
+            track=event.track.value,
+            state=AssessmentState.DRAFT.value,
+            visibility=Visibility.ORGANISATION.value,
+            revision=1,
+            rating=event.rating.value,
+            narrative=event.narrative,
+            evidence=to_json(event.evidence),
+            submitted_revision=None,
+            proposed_by=uid(event.actor_id),
+            proposed_at=at,
+            updated_at=at,
+            version=event.originator_version,
+            search_text=folded,
+            log_position=position,
         )
-        self._revision(cur, assessment_id, 1, event, position)
-        self._index(cur, assessment_id, event.narrative)
+        self.seen[assessment_id] = (event.track.value, Visibility.ORGANISATION.value)
+        self._revision(assessment_id, 1, event, position)
+        self._index(cur, assessment_id, folded, new=True)
 
     @handles(Assessment.Revised)
     def revised(self, cur: Cursor, event: Assessment.Revised, position: int) -> None:
-        assessment_id = str(event.originator_id)
-        update_row(
-            cur,
-            "assessments",
+        assessment_id = uid(event.originator_id)
+        folded = fold(event.narrative)
+        self._touch(
             event,
             position,
             revision=event.revision,
             rating=event.rating.value,
             narrative=event.narrative,
             evidence=to_json(event.evidence),
-            search_text=fold(event.narrative),
+            search_text=folded,
         )
-        self._revision(cur, assessment_id, event.revision, event, position)
-        self._index(cur, assessment_id, event.narrative)
+        self._revision(assessment_id, event.revision, event, position)
+        self._index(cur, assessment_id, folded, new=False)
 
     @handles(Assessment.OpenedForSignature)
     def opened(self, cur: Cursor, event: Assessment.OpenedForSignature, position: int) -> None:
-        self._state(cur, event, position, AssessmentState.OPEN_FOR_SIGNATURE)
+        self._state(event, position, AssessmentState.OPEN_FOR_SIGNATURE)
 
     @handles(Assessment.Submitted)
     def submitted(self, cur: Cursor, event: Assessment.Submitted, position: int) -> None:
-        self._state(
-            cur, event, position, AssessmentState.SUBMITTED, submitted_revision=event.revision
-        )
+        self._state(event, position, AssessmentState.SUBMITTED, submitted_revision=event.revision)
 
     @handles(Assessment.Withdrawn)
     def withdrawn(self, cur: Cursor, event: Assessment.Withdrawn, position: int) -> None:
-        self._state(cur, event, position, AssessmentState.WITHDRAWN)
+        self._state(event, position, AssessmentState.WITHDRAWN)
 
     @handles(Assessment.CoSigned)
     def co_signed(self, cur: Cursor, event: Assessment.CoSigned, position: int) -> None:
-        assessment_id = str(event.originator_id)
+        assessment_id = uid(event.originator_id)
+        organisation_id = uid(event.organisation_id)
         at = ts(event.timestamp)
         # The organisation's signature on an earlier revision stays there, marked superseded.
-        cur.execute(
-            "UPDATE co_signatures SET status = 'superseded', ended_at = ?, ended_by = ?"
-            " WHERE assessment_id = ? AND organisation_id = ? AND status = 'active'",
-            (at, str(event.actor_id), assessment_id, str(event.organisation_id)),
+        self._end_signature(
+            assessment_id,
+            organisation_id,
+            status="superseded",
+            ended_at=at,
+            ended_by=uid(event.actor_id),
         )
-        cur.execute(
-            "INSERT INTO co_signatures (assessment_id, log_position, organisation_id, revision,"
-            " signed_by, signed_at, status) VALUES (?, ?, ?, ?, ?, ?, 'active')",
-            (
-                assessment_id,
-                position,
-                str(event.organisation_id),
-                event.revision,
-                str(event.actor_id),
-                at,
-            ),
+        self.signatures.insert(
+            assessment_id=assessment_id,
+            log_position=position,
+            organisation_id=organisation_id,
+            revision=event.revision,
+            signed_by=uid(event.actor_id),
+            signed_at=at,
+            status="active",
         )
-        update_row(cur, "assessments", event, position)
+        self.active[assessment_id, organisation_id] = position
+        self._touch(event, position)
 
     @handles(Assessment.CoSignatureWithdrawn)
     def co_signature_withdrawn(
         self, cur: Cursor, event: Assessment.CoSignatureWithdrawn, position: int
     ) -> None:
-        cur.execute(
-            "UPDATE co_signatures SET status = 'withdrawn', ended_at = ?, ended_by = ?,"
-            " end_reason = ? WHERE assessment_id = ? AND organisation_id = ? AND status = 'active'",
-            (
-                ts(event.timestamp),
-                str(event.actor_id),
-                event.reason,
-                str(event.originator_id),
-                str(event.organisation_id),
-            ),
+        self._end_signature(
+            uid(event.originator_id),
+            uid(event.organisation_id),
+            status="withdrawn",
+            ended_at=ts(event.timestamp),
+            ended_by=uid(event.actor_id),
+            end_reason=event.reason,
         )
-        update_row(cur, "assessments", event, position)
+        self._touch(event, position)
 
-    def _state(
-        self,
-        cur: Cursor,
-        event: Any,
-        position: int,
-        state: AssessmentState,
-        **columns: Any,
-    ) -> None:
-        cur.execute(
-            "SELECT track, visibility FROM assessments WHERE id = ?", (str(event.originator_id),)
-        )
-        track, previous = cur.fetchone()
-        visibility = assessment_visibility(state, Track(track), Visibility(previous))
-        update_row(
-            cur,
-            "assessments",
-            event,
-            position,
-            state=state.value,
-            visibility=visibility.value,
+    def _end_signature(self, assessment_id: str, organisation_id: str, **columns: Any) -> None:
+        """End the organisation's active signature on the assessment, if it has one."""
+        signed_at = self.active.pop((assessment_id, organisation_id), None)
+        if signed_at is not None:
+            self.signatures.update((assessment_id, signed_at), **columns)
+
+    def _touch(self, event: Any, position: int, **columns: Any) -> None:
+        """Set ``columns`` on the event's assessment, with its version, time and position."""
+        self.rows.update(
+            (uid(event.originator_id),),
             **columns,
+            version=event.originator_version,
+            updated_at=ts(event.timestamp),
+            log_position=position,
         )
 
-    def _revision(
-        self, cur: Cursor, assessment_id: str, number: int, event: Any, position: int
-    ) -> None:
-        cur.execute(
-            "INSERT INTO assessment_revisions (assessment_id, revision, rating, narrative,"
-            " evidence, author_id, at, log_position) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                assessment_id,
-                number,
-                event.rating.value,
-                event.narrative,
-                to_json(event.evidence),
-                str(event.actor_id),
-                ts(event.timestamp),
-                position,
-            ),
+    def _state(self, event: Any, position: int, state: AssessmentState, **columns: Any) -> None:
+        assessment_id = uid(event.originator_id)
+        track, previous = self.seen[assessment_id]
+        visibility = assessment_visibility(state, Track(track), Visibility(previous))
+        self.seen[assessment_id] = (track, visibility.value)
+        self._touch(event, position, state=state.value, visibility=visibility.value, **columns)
+
+    def _revision(self, assessment_id: str, number: int, event: Any, position: int) -> None:
+        self.revisions.add(
+            assessment_id,
+            number,
+            event.rating.value,
+            event.narrative,
+            to_json(event.evidence),
+            uid(event.actor_id),
+            ts(event.timestamp),
+            position,
         )
 
-    def _index(self, cur: Cursor, assessment_id: str, narrative: str) -> None:
+    def _index(self, cur: Cursor, assessment_id: str, folded: str, *, new: bool) -> None:
+        # SQLite's FTS5 table does not index its id: the delete scans it, so only when needed.
         if self.engine == "sqlite":
-            cur.execute("DELETE FROM assessments_fts WHERE id = ?", (assessment_id,))
+            if not new:
+                cur.execute("DELETE FROM assessments_fts WHERE id = ?", (assessment_id,))
             cur.execute(
                 "INSERT INTO assessments_fts (id, search_text) VALUES (?, ?)",
-                (assessment_id, fold(narrative)),
+                (assessment_id, folded),
             )

@@ -1,19 +1,27 @@
-"""What every projection is: a name, its tables, and how each event becomes rows."""
+"""What every projection is: a name, its tables, and how each event becomes rows.
+
+A runner applies a batch of events in one transaction: it calls ``begin`` on each projection, then
+``apply`` for every event, then ``finish``, then writes the tracking position, commits, and tells
+each projection with ``settled``. Projections that write many rows buffer them in ``Rows`` and
+``Appends`` and send them in bulk from ``finish`` (COPY on PostgreSQL, executemany on SQLite).
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from enum import Enum
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 from uuid import UUID
 
+import psycopg
 from eventsourcing.domain import DomainEventProtocol
 
 from projections.db import Cursor, Engine
 
 Handler = Callable[[Any, Cursor, Any, int], None]
+Key = tuple[Any, ...]
 
 
 class Projection:
@@ -46,10 +54,181 @@ class Projection:
         """Search indexes kept as tables of their own (SQLite FTS5), emptied on a rebuild."""
         return ()
 
+    def begin(self, cur: Cursor, position: int) -> None:
+        """A batch starts; the projection's tracking row is locked at ``position``."""
+
     def apply(self, cur: Cursor, event: DomainEventProtocol[Any], position: int) -> None:
         handler = self.handlers.get(type(event))
         if handler is not None:
             handler(self, cur, event, position)
+
+    def finish(self, writer: Writer) -> None:
+        """Every event of the batch is applied: write what was buffered, in the same transaction."""
+
+    def settled(self, position: int | None) -> None:
+        """The batch committed with the projection at ``position``, or rolled back (None)."""
+
+
+class Buffer(Protocol):
+    """Writes a batch holds back until it ends."""
+
+    def clear(self) -> None: ...
+    def flush(self, writer: Writer) -> None: ...
+
+
+class BufferedProjection(Projection):
+    """A projection that writes its rows in bulk and keeps in memory what its handlers read back.
+
+    The handlers read only this in-memory state, never the tables, so their writes can wait in
+    ``buffers`` until the batch ends. The state is loaded from the tables (``load``) whenever the
+    tracking position is not the one this instance last committed: when the process starts, after
+    another process (or a rebuild) moved it, and after a batch that rolled back. A projection is a
+    function of the log, so the same position means the same tables.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__(engine)
+        self._loaded_at: int | None = None
+        self.buffers: list[Buffer] = []
+
+    def load(self, cur: Cursor) -> None:
+        """Read the state the handlers need from the tables."""
+
+    def begin(self, cur: Cursor, position: int) -> None:
+        for buffer in self.buffers:
+            buffer.clear()
+        if position != self._loaded_at:
+            self._loaded_at = None
+            self.load(cur)
+
+    def finish(self, writer: Writer) -> None:
+        for buffer in self.buffers:
+            buffer.flush(writer)
+
+    def settled(self, position: int | None) -> None:
+        self._loaded_at = position
+
+
+class Writer:
+    """Bulk writes in one batch's transaction: COPY on PostgreSQL, executemany on SQLite.
+
+    ``raw`` is what the batch's cursor returned from an ``execute``: psycopg returns its own cursor,
+    which can COPY. Anything else (SQLite) takes the portable path.
+    """
+
+    def __init__(self, cur: Cursor, raw: Any) -> None:
+        self.cur = cur
+        self.raw: psycopg.Cursor[Any] | None = raw if isinstance(raw, psycopg.Cursor) else None
+
+    def insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        if not rows:
+            return
+        names = ", ".join(columns)
+        if self.raw is None:
+            marks = ", ".join("?" * len(columns))
+            self.cur.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)  # noqa: S608
+            return
+        with self.raw.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
+    def update(
+        self, table: str, key: Sequence[str], columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> None:
+        """Set ``columns`` on the rows named by ``key``; each row gives the key's values first."""
+        if not rows:
+            return
+        if self.raw is None:
+            sets = ", ".join(f"{name} = ?" for name in columns)
+            where = " AND ".join(f"{name} = ?" for name in key)
+            width = len(key)
+            self.cur.executemany(
+                f"UPDATE {table} SET {sets} WHERE {where}",  # noqa: S608
+                [(*row[width:], *row[:width]) for row in rows],
+            )
+            return
+        # One statement for the whole group: the rows travel as JSON, typed by the table's own
+        # row type, and are joined on the key.
+        names = (*key, *columns)
+        sets = ", ".join(f"{name} = s.{name}" for name in columns)
+        where = " AND ".join(f"t.{name} = s.{name}" for name in key)
+        document = json.dumps([dict(zip(names, row, strict=True)) for row in rows])
+        self.cur.execute(
+            f"UPDATE {table} AS t SET {sets}"  # noqa: S608
+            f" FROM json_populate_recordset(NULL::{table}, ?) AS s WHERE {where}",
+            (document,),
+        )
+
+
+class Appends:
+    """Rows a batch adds to a table that it never changes in the same batch, in column order."""
+
+    def __init__(self, table: str, *columns: str) -> None:
+        self.table = table
+        self.columns = columns
+        self.rows: list[tuple[Any, ...]] = []
+
+    def add(self, *values: Any) -> None:
+        self.rows.append(values)
+
+    def clear(self) -> None:
+        self.rows.clear()
+
+    def flush(self, writer: Writer) -> None:
+        writer.insert(self.table, self.columns, self.rows)
+        self.rows.clear()
+
+
+class Rows:
+    """What a batch writes to a table with a key: new rows, and changes to existing rows.
+
+    A change to a row that is new in this batch is merged into it; changes to a row of an earlier
+    batch are merged by key. So the flush sends each row once: inserts first, then updates, which
+    only ever name rows that exist by then.
+    """
+
+    def __init__(self, table: str, *key: str) -> None:
+        self.table = table
+        self.key = key
+        self.new: dict[Key, dict[str, Any]] = {}
+        self.changed: dict[Key, dict[str, Any]] = {}
+
+    def insert(self, **row: Any) -> None:
+        key = tuple(row[name] for name in self.key)
+        if key in self.new:
+            raise ValueError(f"{self.table} already has a row with key {key!r} in this batch")
+        self.new[key] = row
+
+    def update(self, key: Key, **values: Any) -> None:
+        row = self.new.get(key)
+        if row is not None:
+            row.update(values)
+        else:
+            self.changed.setdefault(key, {}).update(values)
+
+    def clear(self) -> None:
+        self.new.clear()
+        self.changed.clear()
+
+    def flush(self, writer: Writer) -> None:
+        inserts = _by_columns((tuple(row), tuple(row.values())) for row in self.new.values())
+        for columns, rows in inserts.items():
+            writer.insert(self.table, columns, rows)
+        changes = _by_columns(
+            (tuple(values), (*key, *values.values())) for key, values in self.changed.items()
+        )
+        for columns, rows in changes.items():
+            writer.update(self.table, self.key, columns, rows)
+        self.clear()
+
+
+def _by_columns(
+    rows: Iterable[tuple[tuple[str, ...], tuple[Any, ...]]],
+) -> dict[tuple[str, ...], list[tuple[Any, ...]]]:
+    groups: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
+    for columns, values in rows:
+        groups.setdefault(columns, []).append(values)
+    return groups
 
 
 def handles(*event_classes: type) -> Callable[[Handler], Handler]:
@@ -62,9 +241,12 @@ def handles(*event_classes: type) -> Callable[[Handler], Handler]:
     return mark
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
 def to_json(value: Any) -> str:
     """Canonical JSON for read-model columns."""
-    return json.dumps(_plain(value), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return _CANONICAL.encode(_plain(value))
 
 
 def _plain(value: Any) -> Any:
@@ -81,6 +263,22 @@ def _plain(value: Any) -> Any:
     return value
 
 
+_TEXT_IDS: dict[int, str] = {}
+MAX_REMEMBERED_IDS = 100_000
+
+
+def uid(value: UUID | str) -> str:
+    """An id as text, like ``str(value)``; remembered, as the same ids recur event after event."""
+    if isinstance(value, str):
+        return value
+    text = _TEXT_IDS.get(value.int)
+    if text is None:
+        if len(_TEXT_IDS) >= MAX_REMEMBERED_IDS:
+            _TEXT_IDS.clear()
+        text = _TEXT_IDS[value.int] = str(value)
+    return text
+
+
 def ts(value: datetime) -> str:
     """Timestamps are stored as ISO 8601 text in UTC, on both engines."""
     return value.isoformat()
@@ -91,25 +289,9 @@ def opt(value: Any) -> Any:
     if value is None:
         return None
     if isinstance(value, UUID):
-        return str(value)
+        return uid(value)
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, datetime | date):
         return value.isoformat()
     return value
-
-
-def update_row(cur: Cursor, table: str, event: Any, position: int, **columns: Any) -> None:
-    """Set ``columns`` on the row of the event's aggregate, with its version, time and position."""
-    sets = "".join(f"{name} = ?, " for name in columns)
-    cur.execute(
-        f"UPDATE {table} SET {sets}version = ?, updated_at = ?, log_position = ?"  # noqa: S608
-        " WHERE id = ?",
-        (
-            *columns.values(),
-            event.originator_version,
-            ts(event.timestamp),
-            position,
-            str(event.originator_id),
-        ),
-    )

@@ -1,4 +1,8 @@
-"""The recommendation catalogue: UHRI fields, facets for filtering, search text, status timeline."""
+"""The recommendation catalogue: UHRI fields, facets for filtering, search text, status timeline.
+
+Rows are buffered and written in bulk at the end of each batch; the one handler that reads a row
+back (an update of the catalogue entry) reads it through the batch's buffer.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +10,44 @@ import json
 from typing import Any
 
 from domain.recommendation import Recommendation
-from projections.base import Projection, handles, opt, to_json, ts, update_row
-from projections.db import Cursor
+from projections.base import (
+    Appends,
+    BufferedProjection,
+    Rows,
+    Writer,
+    handles,
+    opt,
+    to_json,
+    ts,
+    uid,
+)
+from projections.db import Cursor, Engine
 from projections.text import fold
 
 FACETS = ("theme", "affected_person", "sdg", "recommending_state", "responsible_body")
 
 
-class CatalogueProjection(Projection):
+class CatalogueProjection(BufferedProjection):
     name = "catalogue"
     tables = ("recommendations", "recommendation_facets", "status_timeline")
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__(engine)
+        self.rows = Rows("recommendations", "id")
+        self.facets = Facets()
+        self.timeline = Appends(
+            "status_timeline",
+            "recommendation_id",
+            "log_position",
+            "status",
+            "basis",
+            "joint_position_id",
+            "position_revision",
+            "reason",
+            "actor_id",
+            "at",
+        )
+        self.buffers = [self.rows, self.facets, self.timeline]
 
     def search_tables(self) -> tuple[str, ...]:
         return ("recommendations_fts",) if self.engine == "sqlite" else ()
@@ -60,117 +92,76 @@ class CatalogueProjection(Projection):
     def recorded(self, cur: Cursor, event: Recommendation.Recorded, position: int) -> None:
         entry = event.entry
         at = ts(event.timestamp)
-        cur.execute(
-            "INSERT INTO recommendations (id, mechanism, cycle, session, document_symbol, paragraph,"
-            " sort_key, text, recommending_states, themes, affected_persons, sdgs, state_response,"
-            " document_date, annotation_id, kind, source, status, status_basis,"
-            " responsible_body_ids, version, recorded_at, updated_at, search_text, log_position)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                str(event.originator_id),
-                entry["mechanism"],
-                entry.get("cycle"),
-                entry.get("session", ""),
-                entry["document_symbol"],
-                entry["paragraph"],
-                sort_key(entry["document_symbol"], entry["paragraph"]),
-                entry["text"],
-                to_json(entry.get("recommending_states", [])),
-                to_json(entry.get("themes", [])),
-                to_json(entry.get("affected_persons", [])),
-                to_json(entry.get("sdgs", [])),
-                opt(entry.get("state_response")),
-                entry.get("document_date", ""),
-                entry.get("annotation_id", ""),
-                entry.get("kind", "Recommendation"),
-                event.source,
-                "not_assessed",
-                None,
-                "[]",
-                event.originator_version,
-                at,
-                at,
-                search_text(entry),
-                position,
-            ),
+        rec_id = uid(event.originator_id)
+        text = search_text(entry)
+        self.rows.insert(
+            id=rec_id,
+            mechanism=entry["mechanism"],
+            cycle=entry.get("cycle"),
+            session=entry.get("session", ""),
+            document_symbol=entry["document_symbol"],
+            paragraph=entry["paragraph"],
+            sort_key=sort_key(entry["document_symbol"], entry["paragraph"]),
+            text=entry["text"],
+            recommending_states=to_json(entry.get("recommending_states", [])),
+            themes=to_json(entry.get("themes", [])),
+            affected_persons=to_json(entry.get("affected_persons", [])),
+            sdgs=to_json(entry.get("sdgs", [])),
+            state_response=opt(entry.get("state_response")),
+            document_date=entry.get("document_date", ""),
+            annotation_id=entry.get("annotation_id", ""),
+            kind=entry.get("kind", "Recommendation"),
+            source=event.source,
+            status="not_assessed",
+            status_basis=None,
+            responsible_body_ids="[]",
+            version=event.originator_version,
+            recorded_at=at,
+            updated_at=at,
+            search_text=text,
+            log_position=position,
         )
-        self._facets(cur, str(event.originator_id), entry, [])
-        self._index(cur, str(event.originator_id), search_text(entry))
+        # A new recommendation has no facets yet: nothing to replace.
+        self.facets.set(rec_id, ENTRY, entry_facets(entry), replace=False)
+        self._index(cur, rec_id, text, new=True)
 
     @handles(Recommendation.Updated)
     def updated(self, cur: Cursor, event: Recommendation.Updated, position: int) -> None:
-        rec_id = str(event.originator_id)
-        cur.execute(
-            "SELECT mechanism, cycle, session, document_symbol, paragraph, text,"
-            " recommending_states, themes, affected_persons, sdgs, state_response, document_date,"
-            " annotation_id, kind, responsible_body_ids FROM recommendations WHERE id = ?",
-            (rec_id,),
-        )
-        row = cur.fetchone()
-        entry: dict[str, Any] = {
-            "mechanism": row[0],
-            "cycle": row[1],
-            "session": row[2],
-            "document_symbol": row[3],
-            "paragraph": row[4],
-            "text": row[5],
-            "recommending_states": json.loads(row[6]),
-            "themes": json.loads(row[7]),
-            "affected_persons": json.loads(row[8]),
-            "sdgs": json.loads(row[9]),
-            "state_response": row[10],
-            "document_date": row[11],
-            "annotation_id": row[12],
-            "kind": row[13],
-        }
+        rec_id = uid(event.originator_id)
+        entry = self._entry(cur, rec_id)
         entry.update(
             {k: opt(v) if not isinstance(v, list) else v for k, v in event.changes.items()}
         )
         text = search_text(entry)
-        cur.execute(
-            "UPDATE recommendations SET mechanism = ?, cycle = ?, session = ?, text = ?,"
-            " recommending_states = ?, themes = ?, affected_persons = ?, sdgs = ?,"
-            " state_response = ?, document_date = ?, annotation_id = ?, kind = ?, source = ?,"
-            " version = ?, updated_at = ?, search_text = ?, log_position = ? WHERE id = ?",
-            (
-                entry["mechanism"],
-                entry["cycle"],
-                entry["session"],
-                entry["text"],
-                to_json(entry["recommending_states"]),
-                to_json(entry["themes"]),
-                to_json(entry["affected_persons"]),
-                to_json(entry["sdgs"]),
-                entry["state_response"],
-                entry["document_date"],
-                entry["annotation_id"],
-                entry["kind"],
-                event.source,
-                event.originator_version,
-                ts(event.timestamp),
-                text,
-                position,
-                rec_id,
-            ),
+        self._touch(
+            event,
+            position,
+            mechanism=entry["mechanism"],
+            cycle=entry["cycle"],
+            session=entry["session"],
+            text=entry["text"],
+            recommending_states=to_json(entry["recommending_states"]),
+            themes=to_json(entry["themes"]),
+            affected_persons=to_json(entry["affected_persons"]),
+            sdgs=to_json(entry["sdgs"]),
+            state_response=entry["state_response"],
+            document_date=entry["document_date"],
+            annotation_id=entry["annotation_id"],
+            kind=entry["kind"],
+            source=event.source,
+            search_text=text,
         )
-        self._facets(cur, rec_id, entry, json.loads(row[14]))
-        self._index(cur, rec_id, text)
+        self.facets.set(rec_id, ENTRY, entry_facets(entry), replace=True)
+        self._index(cur, rec_id, text, new=False)
 
     @handles(Recommendation.ResponsibleBodiesAssigned)
     def bodies(
         self, cur: Cursor, event: Recommendation.ResponsibleBodiesAssigned, position: int
     ) -> None:
-        rec_id = str(event.originator_id)
-        bodies = [str(b) for b in event.organisation_ids]
-        update_row(cur, "recommendations", event, position, responsible_body_ids=to_json(bodies))
-        cur.execute(
-            "DELETE FROM recommendation_facets WHERE recommendation_id = ? AND facet = ?",
-            (rec_id, "responsible_body"),
-        )
-        cur.executemany(
-            "INSERT INTO recommendation_facets (recommendation_id, facet, value) VALUES (?, ?, ?)",
-            [(rec_id, "responsible_body", b) for b in bodies],
-        )
+        bodies = [uid(b) for b in event.organisation_ids]
+        self._touch(event, position, responsible_body_ids=to_json(bodies))
+        rows = [("responsible_body", b) for b in bodies]
+        self.facets.set(uid(event.originator_id), RESPONSIBLE, rows, replace=True)
 
     @handles(Recommendation.StatusChanged)
     def status_changed(
@@ -183,58 +174,126 @@ class CatalogueProjection(Projection):
             "reason": event.reason,
             "log_position": position,
         }
-        update_row(
-            cur,
-            "recommendations",
+        self._touch(
             event,
             position,
             status=event.status.value,
             status_basis=to_json(basis),
         )
-        cur.execute(
-            "INSERT INTO status_timeline (recommendation_id, log_position, status, basis,"
-            " joint_position_id, position_revision, reason, actor_id, at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                str(event.originator_id),
-                position,
-                event.status.value,
-                event.basis.value,
-                opt(event.joint_position_id),
-                event.position_revision,
-                event.reason,
-                str(event.actor_id),
-                ts(event.timestamp),
-            ),
+        self.timeline.add(
+            uid(event.originator_id),
+            position,
+            event.status.value,
+            event.basis.value,
+            opt(event.joint_position_id),
+            event.position_revision,
+            event.reason,
+            uid(event.actor_id),
+            ts(event.timestamp),
         )
 
-    def _facets(self, cur: Cursor, rec_id: str, entry: dict[str, Any], bodies: list[str]) -> None:
-        cur.execute(
-            "DELETE FROM recommendation_facets WHERE recommendation_id = ? AND facet <> ?",
-            (rec_id, "responsible_body"),
-        )
-        rows = {
-            (rec_id, facet, str(value))
-            for facet, key in (
-                ("theme", "themes"),
-                ("affected_person", "affected_persons"),
-                ("sdg", "sdgs"),
-                ("recommending_state", "recommending_states"),
+    def _entry(self, cur: Cursor, rec_id: str) -> dict[str, Any]:
+        """The catalogue fields of a recommendation as they stand now, this batch included."""
+        row = self.rows.new.get((rec_id,))
+        if row is None:
+            cur.execute(
+                f"SELECT {', '.join(ENTRY_COLUMNS)} FROM recommendations WHERE id = ?",  # noqa: S608
+                (rec_id,),
             )
-            for value in entry.get(key, [])
-        }
-        cur.executemany(
-            "INSERT INTO recommendation_facets (recommendation_id, facet, value) VALUES (?, ?, ?)",
-            sorted(rows),
+            row = dict(zip(ENTRY_COLUMNS, cur.fetchone(), strict=True))
+            row.update(self.rows.changed.get((rec_id,), {}))
+        entry = {column: row[column] for column in ENTRY_COLUMNS}
+        for column in LIST_COLUMNS:
+            entry[column] = json.loads(entry[column])
+        return entry
+
+    def _touch(self, event: Any, position: int, **columns: Any) -> None:
+        """Set ``columns`` on the event's recommendation, with its version, time and position."""
+        self.rows.update(
+            (uid(event.originator_id),),
+            **columns,
+            version=event.originator_version,
+            updated_at=ts(event.timestamp),
+            log_position=position,
         )
 
-    def _index(self, cur: Cursor, rec_id: str, text: str) -> None:
-        # PostgreSQL indexes the column itself; SQLite keeps an FTS5 table beside it.
+    def _index(self, cur: Cursor, rec_id: str, text: str, *, new: bool) -> None:
+        # PostgreSQL indexes the column itself; SQLite keeps an FTS5 table beside it. Its id is
+        # not indexed, so the delete scans the table: only a recommendation seen before needs it.
         if self.engine == "sqlite":
-            cur.execute("DELETE FROM recommendations_fts WHERE id = ?", (rec_id,))
+            if not new:
+                cur.execute("DELETE FROM recommendations_fts WHERE id = ?", (rec_id,))
             cur.execute(
                 "INSERT INTO recommendations_fts (id, search_text) VALUES (?, ?)", (rec_id, text)
             )
+
+
+ENTRY_COLUMNS = (
+    "mechanism",
+    "cycle",
+    "session",
+    "document_symbol",
+    "paragraph",
+    "text",
+    "recommending_states",
+    "themes",
+    "affected_persons",
+    "sdgs",
+    "state_response",
+    "document_date",
+    "annotation_id",
+    "kind",
+)
+LIST_COLUMNS = ("recommending_states", "themes", "affected_persons", "sdgs")
+# The two groups of facets a recommendation's rows are replaced in: its entry's, and its bodies'.
+ENTRY, RESPONSIBLE = "entry", "responsible_body"
+
+
+def entry_facets(entry: dict[str, Any]) -> list[tuple[str, str]]:
+    """The facet rows (facet, value) of a catalogue entry, in order."""
+    rows = {
+        (facet, str(value))
+        for facet, key in (
+            ("theme", "themes"),
+            ("affected_person", "affected_persons"),
+            ("sdg", "sdgs"),
+            ("recommending_state", "recommending_states"),
+        )
+        for value in entry.get(key, [])
+    }
+    return sorted(rows)
+
+
+class Facets:
+    """The facet rows a batch writes. A recommendation's facets change a group at a time (its
+    entry's, its responsible bodies'); a group that existed before the batch is deleted first."""
+
+    def __init__(self) -> None:
+        self.groups: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        self.stale: set[tuple[str, str]] = set()
+
+    def set(self, rec_id: str, group: str, rows: list[tuple[str, str]], *, replace: bool) -> None:
+        self.groups[rec_id, group] = rows
+        if replace:
+            self.stale.add((rec_id, group))
+
+    def clear(self) -> None:
+        self.groups.clear()
+        self.stale.clear()
+
+    def flush(self, writer: Writer) -> None:
+        for group, comparison in ((ENTRY, "<>"), (RESPONSIBLE, "=")):
+            stale = sorted((rec_id, RESPONSIBLE) for rec_id, g in self.stale if g == group)
+            if stale:
+                delete = f"DELETE FROM recommendation_facets WHERE recommendation_id = ? AND facet {comparison} ?"  # noqa: S608
+                writer.cur.executemany(delete, stale)
+        rows = [
+            (rec_id, facet, value)
+            for (rec_id, _), pairs in self.groups.items()
+            for facet, value in pairs
+        ]
+        writer.insert("recommendation_facets", ("recommendation_id", "facet", "value"), rows)
+        self.clear()
 
 
 def search_text(entry: dict[str, Any]) -> str:

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from domain.comment import Comment, CommentState
-from projections.base import Projection, handles, opt, ts, update_row
-from projections.db import Cursor
+from projections.base import Appends, BufferedProjection, Rows, handles, opt, ts, uid
+from projections.db import Cursor, Engine
 
 
-class CommentsProjection(Projection):
+class CommentsProjection(BufferedProjection):
     name = "comments"
     tables = ("comments", "comment_versions")
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__(engine)
+        self.rows = Rows("comments", "id")
+        self.versions = Appends("comment_versions", "comment_id", "revision", "text", "at")
+        self.buffers = [self.rows, self.versions]
 
     def ddl(self) -> list[str]:
         return [
@@ -29,55 +37,51 @@ class CommentsProjection(Projection):
     @handles(Comment.Posted)
     def posted(self, cur: Cursor, event: Comment.Posted, position: int) -> None:
         at = ts(event.timestamp)
-        comment_id = str(event.originator_id)
-        cur.execute(
-            "INSERT INTO comments (id, subject_kind, subject_id, subject_revision, quote, parent_id,"
-            " organisation_id, author_id, state, text, revision, moderation_reason, posted_at,"
-            " updated_at, version, log_position)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                comment_id,
-                event.subject_kind.value,
-                str(event.subject_id),
-                event.subject_revision,
-                event.quote,
-                opt(event.parent_id),
-                str(event.organisation_id),
-                str(event.actor_id),
-                CommentState.VISIBLE.value,
-                event.text,
-                1,
-                "",
-                at,
-                at,
-                event.originator_version,
-                position,
-            ),
+        comment_id = uid(event.originator_id)
+        self.rows.insert(
+            id=comment_id,
+            subject_kind=event.subject_kind.value,
+            subject_id=uid(event.subject_id),
+            subject_revision=event.subject_revision,
+            quote=event.quote,
+            parent_id=opt(event.parent_id),
+            organisation_id=uid(event.organisation_id),
+            author_id=uid(event.actor_id),
+            state=CommentState.VISIBLE.value,
+            text=event.text,
+            revision=1,
+            moderation_reason="",
+            posted_at=at,
+            updated_at=at,
+            version=event.originator_version,
+            log_position=position,
         )
-        cur.execute(
-            "INSERT INTO comment_versions (comment_id, revision, text, at) VALUES (?, ?, ?, ?)",
-            (comment_id, 1, event.text, at),
-        )
+        self.versions.add(comment_id, 1, event.text, at)
 
     @handles(Comment.Edited)
     def edited(self, cur: Cursor, event: Comment.Edited, position: int) -> None:
-        update_row(cur, "comments", event, position, text=event.text, revision=event.version)
-        cur.execute(
-            "INSERT INTO comment_versions (comment_id, revision, text, at) VALUES (?, ?, ?, ?)",
-            (str(event.originator_id), event.version, event.text, ts(event.timestamp)),
-        )
+        self._touch(event, position, text=event.text, revision=event.version)
+        self.versions.add(uid(event.originator_id), event.version, event.text, ts(event.timestamp))
 
     @handles(Comment.Retracted)
     def retracted(self, cur: Cursor, event: Comment.Retracted, position: int) -> None:
-        update_row(cur, "comments", event, position, state=CommentState.RETRACTED.value)
+        self._touch(event, position, state=CommentState.RETRACTED.value)
 
     @handles(Comment.Hidden)
     def hidden(self, cur: Cursor, event: Comment.Hidden, position: int) -> None:
-        update_row(
-            cur,
-            "comments",
+        self._touch(
             event,
             position,
             state=CommentState.HIDDEN.value,
             moderation_reason=event.reason,
+        )
+
+    def _touch(self, event: Any, position: int, **columns: Any) -> None:
+        """Set ``columns`` on the event's comment, with its version, time and position."""
+        self.rows.update(
+            (uid(event.originator_id),),
+            **columns,
+            version=event.originator_version,
+            updated_at=ts(event.timestamp),
+            log_position=position,
         )

@@ -1,12 +1,14 @@
 """The history: one row per event, in words a person reads, with actor, organisation and time.
 
 The projection keeps its own small tables of names and subjects, so it never reads another read
-model: what a line says depends only on the log up to that event.
+model: what a line says depends only on the log up to that event. It holds both tables in memory
+too (they are loaded when the projection starts), so a batch reads nothing back from the database
+and sends its lines and changes in bulk when it ends.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from domain.assessment import Assessment
@@ -18,8 +20,8 @@ from domain.recommendation import Recommendation
 from domain.round import MonitoringRound
 from domain.rules import Visibility, assessment_visibility, position_visibility
 from domain.values import SYSTEM_ACTOR_ID, AssessmentState, PositionState, Track
-from projections.base import Projection, handles, opt, ts
-from projections.db import Cursor
+from projections.base import Appends, BufferedProjection, Rows, handles, opt, ts, uid
+from projections.db import Cursor, Engine
 
 STATUS_WORDS = {
     "not_assessed": "not assessed",
@@ -34,9 +36,47 @@ def _status(value: Any) -> str:
     return STATUS_WORDS.get(str(raw), str(raw))
 
 
-class HistoryProjection(Projection):
+class Subject(NamedTuple):
+    """A row of history_subjects, as the projection keeps it in memory."""
+
+    kind: str
+    label: str
+    visibility: str
+    owner_id: str | None
+    round_id: str | None
+    recommendation_id: str | None
+    track: str | None
+
+
+UNKNOWN_SUBJECT = Subject("", "an unknown subject", "", None, None, None, None)
+SYSTEM_ACTOR = str(SYSTEM_ACTOR_ID)
+
+
+class HistoryProjection(BufferedProjection):
     name = "history"
     tables = ("history", "history_subjects", "history_names")
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__(engine)
+        self.names: dict[str, tuple[str, str | None]] = {}  # id: name, organisation id
+        self.subjects: dict[str, Subject] = {}
+        self.lines = Appends(
+            "history",
+            "log_position",
+            "subject_id",
+            "subject_kind",
+            "round_id",
+            "recommendation_id",
+            "event_type",
+            "summary",
+            "actor_id",
+            "organisation_id",
+            "revision",
+            "at",
+        )
+        self.name_rows = Rows("history_names", "id")
+        self.subject_rows = Rows("history_subjects", "subject_id")
+        self.buffers = [self.lines, self.name_rows, self.subject_rows]
 
     def ddl(self) -> list[str]:
         return [
@@ -55,44 +95,53 @@ class HistoryProjection(Projection):
             " id TEXT PRIMARY KEY, name TEXT NOT NULL, organisation_id TEXT)",
         ]
 
+    def load(self, cur: Cursor) -> None:
+        cur.execute("SELECT id, name, organisation_id FROM history_names")
+        self.names = {str(row[0]): (str(row[1]), row[2]) for row in cur.fetchall()}
+        cur.execute(
+            "SELECT subject_id, kind, label, visibility, owner_id, round_id, recommendation_id,"
+            " track FROM history_subjects"
+        )
+        self.subjects = {str(row[0]): Subject(*row[1:]) for row in cur.fetchall()}
+
     # --- small lookups ----------------------------------------------------------------------
 
-    def _name(self, cur: Cursor, entity_id: UUID | str | None) -> str:
+    def _name(self, entity_id: UUID | str | None) -> str:
         if entity_id is None:
             return "someone"
-        cur.execute("SELECT name FROM history_names WHERE id = ?", (str(entity_id),))
-        row = cur.fetchone()
-        return str(row[0]) if row else "an unknown organisation"
+        entry = self.names.get(uid(entity_id))
+        return entry[0] if entry else "an unknown organisation"
 
-    def _actor_org(self, cur: Cursor, actor_id: UUID) -> str | None:
-        if actor_id == SYSTEM_ACTOR_ID:
+    def _organisation_of(self, entity_id: UUID | str) -> str | None:
+        """The organisation a member, amendment or comment belongs to (None if not known)."""
+        entry = self.names.get(uid(entity_id))
+        return entry[1] if entry else None
+
+    def _actor_org(self, actor_id: UUID | str) -> str | None:
+        actor = uid(actor_id)
+        if actor == SYSTEM_ACTOR:
             return None
-        cur.execute("SELECT organisation_id FROM history_names WHERE id = ?", (str(actor_id),))
-        row = cur.fetchone()
-        return str(row[0]) if row and row[0] else None
+        return self._organisation_of(actor) or None
 
-    def _who(self, cur: Cursor, actor_id: UUID) -> str:
-        if actor_id == SYSTEM_ACTOR_ID:
+    def _who(self, actor_id: UUID) -> str:
+        if uid(actor_id) == SYSTEM_ACTOR:
             return "The operator"
-        org = self._actor_org(cur, actor_id)
-        return self._name(cur, org) if org else "Someone"
+        org = self._actor_org(actor_id)
+        return self._name(org) if org else "Someone"
 
-    def _subject(self, cur: Cursor, subject_id: UUID | str) -> tuple[str, str | None, str | None]:
-        cur.execute(
-            "SELECT label, round_id, recommendation_id FROM history_subjects WHERE subject_id = ?",
-            (str(subject_id),),
-        )
-        row = cur.fetchone()
-        if row is None:
-            return ("an unknown subject", None, None)
-        return (str(row[0]), row[1], row[2])
+    def _subject(self, subject_id: UUID | str) -> Subject:
+        return self.subjects.get(uid(subject_id), UNKNOWN_SUBJECT)
 
-    def _label(self, cur: Cursor, subject_id: UUID | str) -> str:
-        return self._subject(cur, subject_id)[0]
+    def _label(self, subject_id: UUID | str) -> str:
+        return self._subject(subject_id).label
+
+    def _add_name(self, entity_id: UUID, name: str, organisation_id: UUID | None) -> None:
+        key, org = uid(entity_id), opt(organisation_id)
+        self.names[key] = (name, org)
+        self.name_rows.insert(id=key, name=name, organisation_id=org)
 
     def _set_subject(
         self,
-        cur: Cursor,
         subject_id: UUID,
         kind: str,
         label: str,
@@ -103,31 +152,33 @@ class HistoryProjection(Projection):
         recommendation_id: UUID | None = None,
         track: str | None = None,
     ) -> None:
-        cur.execute(
-            "INSERT INTO history_subjects (subject_id, kind, label, visibility, owner_id, round_id,"
-            " recommendation_id, track) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (subject_id) DO UPDATE SET label = excluded.label",
-            (
-                str(subject_id),
-                kind,
-                label,
-                visibility.value,
-                opt(owner_id),
-                opt(round_id),
-                opt(recommendation_id),
-                track,
-            ),
+        key = uid(subject_id)
+        existing = self.subjects.get(key)
+        if existing is not None:  # a subject seen again keeps all but its new label
+            self.subjects[key] = existing._replace(label=label)
+            self.subject_rows.update((key,), label=label)
+            return
+        subject = Subject(
+            kind,
+            label,
+            visibility.value,
+            opt(owner_id),
+            opt(round_id),
+            opt(recommendation_id),
+            track,
         )
+        self.subjects[key] = subject
+        self.subject_rows.insert(subject_id=key, **subject._asdict())
 
-    def _visibility(self, cur: Cursor, subject_id: UUID, visibility: Visibility) -> None:
-        cur.execute(
-            "UPDATE history_subjects SET visibility = ? WHERE subject_id = ?",
-            (visibility.value, str(subject_id)),
-        )
+    def _visibility(self, subject_id: UUID, visibility: Visibility) -> None:
+        key = uid(subject_id)
+        existing = self.subjects.get(key)
+        if existing is not None:
+            self.subjects[key] = existing._replace(visibility=visibility.value)
+            self.subject_rows.update((key,), visibility=visibility.value)
 
     def _line(
         self,
-        cur: Cursor,
         event: Any,
         position: int,
         summary: str,
@@ -136,25 +187,21 @@ class HistoryProjection(Projection):
         kind: str,
         revision: int | None = None,
     ) -> None:
-        subject = subject_id or event.originator_id
-        _, round_id, recommendation_id = self._subject(cur, subject)
-        cur.execute(
-            "INSERT INTO history (log_position, subject_id, subject_kind, round_id,"
-            " recommendation_id, event_type, summary, actor_id, organisation_id, revision, at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                position,
-                str(subject),
-                kind,
-                round_id,
-                recommendation_id,
-                type(event).__qualname__,
-                summary,
-                str(event.actor_id),
-                self._actor_org(cur, event.actor_id),
-                revision,
-                ts(event.timestamp),
-            ),
+        subject = uid(subject_id or event.originator_id)
+        known = self.subjects.get(subject, UNKNOWN_SUBJECT)
+        actor = uid(event.actor_id)
+        self.lines.add(
+            position,
+            subject,
+            kind,
+            known.round_id,
+            known.recommendation_id,
+            type(event).__qualname__,
+            summary,
+            actor,
+            self._actor_org(actor),
+            revision,
+            ts(event.timestamp),
         )
 
     # --- catalogue ---------------------------------------------------------------------------
@@ -163,7 +210,6 @@ class HistoryProjection(Projection):
     def recorded(self, cur: Cursor, event: Recommendation.Recorded, position: int) -> None:
         label = f"{event.entry['document_symbol']} ¶{event.entry['paragraph']}"
         self._set_subject(
-            cur,
             event.originator_id,
             "recommendation",
             label,
@@ -171,7 +217,6 @@ class HistoryProjection(Projection):
             recommendation_id=event.originator_id,
         )
         self._line(
-            cur,
             event,
             position,
             f"Recommendation {label} was catalogued from {event.source}",
@@ -181,9 +226,8 @@ class HistoryProjection(Projection):
     @handles(Recommendation.Updated)
     def rec_updated(self, cur: Cursor, event: Recommendation.Updated, position: int) -> None:
         fields = ", ".join(sorted(event.changes))
-        label = self._label(cur, event.originator_id)
+        label = self._label(event.originator_id)
         self._line(
-            cur,
             event,
             position,
             f"The catalogue entry of {label} was updated from {event.source} ({fields})",
@@ -194,35 +238,31 @@ class HistoryProjection(Projection):
     def bodies(
         self, cur: Cursor, event: Recommendation.ResponsibleBodiesAssigned, position: int
     ) -> None:
-        names = ", ".join(self._name(cur, o) for o in event.organisation_ids) or "none"
-        label = self._label(cur, event.originator_id)
+        names = ", ".join(self._name(o) for o in event.organisation_ids) or "none"
+        label = self._label(event.originator_id)
         self._line(
-            cur, event, position, f"Responsible bodies for {label}: {names}", kind="recommendation"
+            event, position, f"Responsible bodies for {label}: {names}", kind="recommendation"
         )
 
     @handles(Recommendation.StatusChanged)
     def status(self, cur: Cursor, event: Recommendation.StatusChanged, position: int) -> None:
-        label = self._label(cur, event.originator_id)
+        label = self._label(event.originator_id)
         summary = f"The status of {label} became {_status(event.status)}"
         if event.joint_position_id is not None:
             summary += f", on the basis of revision {event.position_revision} of the adopted joint position"
         if event.reason:
             summary += f" (correction by the secretariat: {event.reason})"
-        self._line(cur, event, position, summary, kind="recommendation")
+        self._line(event, position, summary, kind="recommendation")
 
     # --- organisations and members -----------------------------------------------------------
 
     @handles(Organisation.Registered)
     def organisation(self, cur: Cursor, event: Organisation.Registered, position: int) -> None:
-        cur.execute(
-            "INSERT INTO history_names (id, name, organisation_id) VALUES (?, ?, NULL)",
-            (str(event.originator_id), event.name),
-        )
-        self._set_subject(cur, event.originator_id, "organisation", event.name, Visibility.PUBLIC)
+        self._add_name(event.originator_id, event.name, None)
+        self._set_subject(event.originator_id, "organisation", event.name, Visibility.PUBLIC)
         kind = event.kind.value.replace("_", " ")
         platform = ", a member of the Platform" if event.platform else ""
         self._line(
-            cur,
             event,
             position,
             f"{event.name} joined the Council as a {kind}{platform}",
@@ -231,42 +271,32 @@ class HistoryProjection(Projection):
 
     @handles(Organisation.Renamed)
     def renamed(self, cur: Cursor, event: Organisation.Renamed, position: int) -> None:
-        old = self._name(cur, event.originator_id)
-        cur.execute(
-            "UPDATE history_names SET name = ? WHERE id = ?", (event.name, str(event.originator_id))
-        )
-        self._line(cur, event, position, f"{old} is now called {event.name}", kind="organisation")
+        old = self._name(event.originator_id)
+        key = uid(event.originator_id)
+        if key in self.names:
+            self.names[key] = (event.name, self.names[key][1])
+            self.name_rows.update((key,), name=event.name)
+        self._line(event, position, f"{old} is now called {event.name}", kind="organisation")
 
     @handles(Organisation.PlatformMembershipChanged)
     def platform(
         self, cur: Cursor, event: Organisation.PlatformMembershipChanged, position: int
     ) -> None:
-        name = self._name(cur, event.originator_id)
+        name = self._name(event.originator_id)
         verb = "joined" if event.platform else "left"
-        self._line(cur, event, position, f"{name} {verb} the Platform", kind="organisation")
+        self._line(event, position, f"{name} {verb} the Platform", kind="organisation")
 
     @handles(Member.Registered)
     def member(self, cur: Cursor, event: Member.Registered, position: int) -> None:
-        cur.execute(
-            "INSERT INTO history_names (id, name, organisation_id) VALUES (?, ?, ?)",
-            (str(event.originator_id), "member", str(event.organisation_id)),
-        )
-        org = self._name(cur, event.organisation_id)
-        self._set_subject(
-            cur, event.originator_id, "member", f"a member of {org}", Visibility.MEMBERS
-        )
+        self._add_name(event.originator_id, "member", event.organisation_id)
+        org = self._name(event.organisation_id)
+        self._set_subject(event.originator_id, "member", f"a member of {org}", Visibility.MEMBERS)
         roles = ", ".join(sorted(r.value for r in event.roles))
-        self._line(
-            cur, event, position, f"A member of {org} was registered ({roles})", kind="member"
-        )
+        self._line(event, position, f"A member of {org} was registered ({roles})", kind="member")
 
     @handles(Member.RolesChanged, Member.Deactivated, Member.PersonalDataErased)
     def member_changed(self, cur: Cursor, event: Any, position: int) -> None:
-        cur.execute(
-            "SELECT organisation_id FROM history_names WHERE id = ?", (str(event.originator_id),)
-        )
-        row = cur.fetchone()
-        org = self._name(cur, row[0] if row else None)
+        org = self._name(self._organisation_of(event.originator_id))
         if isinstance(event, Member.RolesChanged):
             roles = ", ".join(sorted(r.value for r in event.roles))
             summary = f"The roles of a member of {org} became: {roles}"
@@ -274,7 +304,7 @@ class HistoryProjection(Projection):
             summary = f"A member of {org} was deactivated"
         else:
             summary = f"The personal data of a member of {org} was erased"
-        self._line(cur, event, position, summary, kind="member")
+        self._line(event, position, summary, kind="member")
 
     # --- rounds ----------------------------------------------------------------------------------
 
@@ -282,7 +312,6 @@ class HistoryProjection(Projection):
     def round_opened(self, cur: Cursor, event: MonitoringRound.Opened, position: int) -> None:
         label = f"the round “{event.title}”"
         self._set_subject(
-            cur,
             event.originator_id,
             "round",
             label,
@@ -291,31 +320,29 @@ class HistoryProjection(Projection):
         )
         count = len(event.recommendation_ids)
         self._line(
-            cur,
             event,
             position,
-            f"{self._who(cur, event.actor_id)} opened {label}, covering {count} recommendation(s)",
+            f"{self._who(event.actor_id)} opened {label}, covering {count} recommendation(s)",
             kind="round",
         )
 
     @handles(MonitoringRound.RecommendationsAdded, MonitoringRound.PhaseAdvanced)
     def round_changed(self, cur: Cursor, event: Any, position: int) -> None:
-        label = self._label(cur, event.originator_id)
+        label = self._label(event.originator_id)
         if isinstance(event, MonitoringRound.PhaseAdvanced):
             summary = f"{label[0].upper()}{label[1:]} moved to the {event.phase.value.replace('_', ' ')} phase"
         else:
             summary = f"{len(event.recommendation_ids)} recommendation(s) were added to {label}"
-        self._line(cur, event, position, summary, kind="round")
+        self._line(event, position, summary, kind="round")
 
     # --- assessments -----------------------------------------------------------------------------
 
     @handles(Assessment.Proposed)
     def proposed(self, cur: Cursor, event: Assessment.Proposed, position: int) -> None:
-        org = self._name(cur, event.organisation_id)
-        rec = self._label(cur, event.recommendation_id)
+        org = self._name(event.organisation_id)
+        rec = self._label(event.recommendation_id)
         label = f"the assessment of {rec} by {org}"
         self._set_subject(
-            cur,
             event.originator_id,
             "assessment",
             label,
@@ -326,7 +353,6 @@ class HistoryProjection(Projection):
             track=event.track.value,
         )
         self._line(
-            cur,
             event,
             position,
             f"{org} proposed an assessment of {rec}: {_status(event.rating)} (revision 1)",
@@ -336,12 +362,11 @@ class HistoryProjection(Projection):
 
     @handles(Assessment.Revised)
     def assessment_revised(self, cur: Cursor, event: Assessment.Revised, position: int) -> None:
-        label = self._label(cur, event.originator_id)
+        label = self._label(event.originator_id)
         self._line(
-            cur,
             event,
             position,
-            f"{self._who(cur, event.actor_id)} revised {label}:"
+            f"{self._who(event.actor_id)} revised {label}:"
             f" revision {event.revision}, {_status(event.rating)}",
             kind="assessment",
             revision=event.revision,
@@ -349,13 +374,10 @@ class HistoryProjection(Projection):
 
     @handles(Assessment.OpenedForSignature, Assessment.Submitted, Assessment.Withdrawn)
     def assessment_state(self, cur: Cursor, event: Any, position: int) -> None:
-        label = self._label(cur, event.originator_id)
-        who = self._who(cur, event.actor_id)
-        cur.execute(
-            "SELECT track, visibility FROM history_subjects WHERE subject_id = ?",
-            (str(event.originator_id),),
-        )
-        track, previous = cur.fetchone()
+        label = self._label(event.originator_id)
+        who = self._who(event.actor_id)
+        subject = self.subjects[uid(event.originator_id)]
+        track, previous = subject.track, subject.visibility
         if isinstance(event, Assessment.OpenedForSignature):
             state, summary = (
                 AssessmentState.OPEN_FOR_SIGNATURE,
@@ -373,15 +395,14 @@ class HistoryProjection(Projection):
         else:
             state, summary = AssessmentState.WITHDRAWN, f"{who} withdrew {label}: {event.reason}"
         visibility = assessment_visibility(state, Track(track), Visibility(previous))
-        self._visibility(cur, event.originator_id, visibility)
-        self._line(cur, event, position, summary, kind="assessment", revision=event.revision)
+        self._visibility(event.originator_id, visibility)
+        self._line(event, position, summary, kind="assessment", revision=event.revision)
 
     @handles(Assessment.CoSigned)
     def co_signed(self, cur: Cursor, event: Assessment.CoSigned, position: int) -> None:
-        org = self._name(cur, event.organisation_id)
-        label = self._label(cur, event.originator_id)
+        org = self._name(event.organisation_id)
+        label = self._label(event.originator_id)
         self._line(
-            cur,
             event,
             position,
             f"{org} co-signed revision {event.revision} of {label}",
@@ -393,11 +414,10 @@ class HistoryProjection(Projection):
     def co_signature_withdrawn(
         self, cur: Cursor, event: Assessment.CoSignatureWithdrawn, position: int
     ) -> None:
-        org = self._name(cur, event.organisation_id)
-        label = self._label(cur, event.originator_id)
+        org = self._name(event.organisation_id)
+        label = self._label(event.originator_id)
         reason = f": {event.reason}" if event.reason else ""
         self._line(
-            cur,
             event,
             position,
             f"{org} withdrew its co-signature of revision {event.revision} of {label}{reason}",
@@ -409,10 +429,9 @@ class HistoryProjection(Projection):
 
     @handles(JointPosition.Drafted)
     def drafted(self, cur: Cursor, event: JointPosition.Drafted, position: int) -> None:
-        rec = self._label(cur, event.recommendation_id)
+        rec = self._label(event.recommendation_id)
         label = f"the joint position on {rec}"
         self._set_subject(
-            cur,
             event.originator_id,
             "joint_position",
             label,
@@ -421,10 +440,9 @@ class HistoryProjection(Projection):
             recommendation_id=event.recommendation_id,
         )
         self._line(
-            cur,
             event,
             position,
-            f"{self._who(cur, event.actor_id)} drafted {label}"
+            f"{self._who(event.actor_id)} drafted {label}"
             f" (revision 1, proposing {_status(event.proposed_status)})",
             kind="joint_position",
             revision=1,
@@ -432,26 +450,21 @@ class HistoryProjection(Projection):
 
     @handles(JointPosition.Revised)
     def position_revised(self, cur: Cursor, event: JointPosition.Revised, position: int) -> None:
-        label = self._label(cur, event.originator_id)
+        label = self._label(event.originator_id)
         self._line(
-            cur,
             event,
             position,
-            f"{self._who(cur, event.actor_id)} revised {label}: revision {event.revision}",
+            f"{self._who(event.actor_id)} revised {label}: revision {event.revision}",
             kind="joint_position",
             revision=event.revision,
         )
 
     @handles(JointPosition.AmendmentProposed)
     def amendment(self, cur: Cursor, event: JointPosition.AmendmentProposed, position: int) -> None:
-        org = self._name(cur, event.organisation_id)
-        label = self._label(cur, event.originator_id)
-        cur.execute(
-            "INSERT INTO history_names (id, name, organisation_id) VALUES (?, ?, ?)",
-            (str(event.amendment_id), "amendment", str(event.organisation_id)),
-        )
+        org = self._name(event.organisation_id)
+        label = self._label(event.originator_id)
+        self._add_name(event.amendment_id, "amendment", event.organisation_id)
         self._line(
-            cur,
             event,
             position,
             f"{org} proposed an amendment to revision {event.revision} of {label}",
@@ -461,25 +474,21 @@ class HistoryProjection(Projection):
 
     @handles(JointPosition.AmendmentAccepted, JointPosition.AmendmentRejected)
     def decided(self, cur: Cursor, event: Any, position: int) -> None:
-        label = self._label(cur, event.originator_id)
-        cur.execute(
-            "SELECT organisation_id FROM history_names WHERE id = ?", (str(event.amendment_id),)
-        )
-        row = cur.fetchone()
-        org = self._name(cur, row[0] if row else None)
-        who = self._who(cur, event.actor_id)
+        label = self._label(event.originator_id)
+        org = self._name(self._organisation_of(event.amendment_id))
+        who = self._who(event.actor_id)
         if isinstance(event, JointPosition.AmendmentAccepted):
             summary = f"{who} accepted the amendment by {org}; {label} is now at revision {event.revision}"
             revision = event.revision
         else:
             summary = f"{who} rejected the amendment by {org} to {label}: {event.reason}"
             revision = None
-        self._line(cur, event, position, summary, kind="joint_position", revision=revision)
+        self._line(event, position, summary, kind="joint_position", revision=revision)
 
     @handles(JointPosition.Endorsed, JointPosition.DissentRecorded)
     def stance(self, cur: Cursor, event: Any, position: int) -> None:
-        org = self._name(cur, event.organisation_id)
-        label = self._label(cur, event.originator_id)
+        org = self._name(event.organisation_id)
+        label = self._label(event.originator_id)
         if isinstance(event, JointPosition.Endorsed):
             summary = f"{org} endorsed revision {event.revision} of {label}"
         else:
@@ -487,11 +496,11 @@ class HistoryProjection(Projection):
                 f"{org} recorded dissent on revision {event.revision} of {label}:"
                 f" “{event.statement}”"
             )
-        self._line(cur, event, position, summary, kind="joint_position", revision=event.revision)
+        self._line(event, position, summary, kind="joint_position", revision=event.revision)
 
     @handles(JointPosition.Adopted)
     def adopted(self, cur: Cursor, event: JointPosition.Adopted, position: int) -> None:
-        label = self._label(cur, event.originator_id)
+        label = self._label(event.originator_id)
         if event.method.value == "vote":
             how = (
                 f"by vote ({event.votes_for} for, {event.votes_against} against,"
@@ -499,9 +508,8 @@ class HistoryProjection(Projection):
             )
         else:
             how = "by consensus"
-        self._raise_visibility(cur, event.originator_id, PositionState.ADOPTED)
+        self._raise_visibility(event.originator_id, PositionState.ADOPTED)
         self._line(
-            cur,
             event,
             position,
             f"The Council adopted revision {event.revision} of"
@@ -512,51 +520,42 @@ class HistoryProjection(Projection):
 
     @handles(JointPosition.Published)
     def published(self, cur: Cursor, event: JointPosition.Published, position: int) -> None:
-        label = self._label(cur, event.originator_id)
-        self._visibility(cur, event.originator_id, Visibility.PUBLIC)
+        label = self._label(event.originator_id)
+        self._visibility(event.originator_id, Visibility.PUBLIC)
         self._line(
-            cur,
             event,
             position,
-            f"{self._who(cur, event.actor_id)} published revision {event.revision} of {label}",
+            f"{self._who(event.actor_id)} published revision {event.revision} of {label}",
             kind="joint_position",
             revision=event.revision,
         )
 
     @handles(JointPosition.Reopened)
     def reopened(self, cur: Cursor, event: JointPosition.Reopened, position: int) -> None:
-        label = self._label(cur, event.originator_id)
+        label = self._label(event.originator_id)
         self._line(
-            cur,
             event,
             position,
-            f"{self._who(cur, event.actor_id)} reopened {label}"
-            f" (cycle {event.cycle}): {event.reason}",
+            f"{self._who(event.actor_id)} reopened {label} (cycle {event.cycle}): {event.reason}",
             kind="joint_position",
         )
 
-    def _raise_visibility(self, cur: Cursor, subject_id: UUID, state: PositionState) -> None:
-        cur.execute(
-            "SELECT visibility FROM history_subjects WHERE subject_id = ?", (str(subject_id),)
-        )
-        current = Visibility(cur.fetchone()[0])
+    def _raise_visibility(self, subject_id: UUID, state: PositionState) -> None:
+        current = Visibility(self.subjects[uid(subject_id)].visibility)
         if current is not Visibility.PUBLIC:
-            self._visibility(cur, subject_id, position_visibility(state, ever_published=False))
+            self._visibility(subject_id, position_visibility(state, ever_published=False))
 
     # --- comments ----------------------------------------------------------------------------------
 
     @handles(Comment.Posted)
     def comment(self, cur: Cursor, event: Comment.Posted, position: int) -> None:
-        org = self._name(cur, event.organisation_id)
-        label = self._label(cur, event.subject_id)
-        cur.execute(
-            "INSERT INTO history_names (id, name, organisation_id) VALUES (?, ?, ?)",
-            (str(event.originator_id), str(event.subject_id), str(event.organisation_id)),
-        )
+        org = self._name(event.organisation_id)
+        label = self._label(event.subject_id)
+        # A comment's entry names its subject, to tell later lines what it was about.
+        self._add_name(event.originator_id, uid(event.subject_id), event.organisation_id)
         on = f"revision {event.subject_revision} of {label}" if event.subject_revision else label
         verb = "replied to a comment on" if event.parent_id else "commented on"
         self._line(
-            cur,
             event,
             position,
             f"{org} {verb} {on}",
@@ -567,19 +566,14 @@ class HistoryProjection(Projection):
 
     @handles(Comment.Edited, Comment.Retracted, Comment.Hidden)
     def comment_changed(self, cur: Cursor, event: Any, position: int) -> None:
-        cur.execute(
-            "SELECT name, organisation_id FROM history_names WHERE id = ?",
-            (str(event.originator_id),),
-        )
-        subject_id, org_id = cur.fetchone()
-        org = self._name(cur, org_id)
-        label = self._label(cur, subject_id)
+        subject_id, org_id = self.names[uid(event.originator_id)]
+        org = self._name(org_id)
+        label = self._label(subject_id)
         if isinstance(event, Comment.Edited):
             summary = f"{org} edited its comment on {label} (version {event.version})"
         elif isinstance(event, Comment.Retracted):
             summary = f"{org} retracted its comment on {label}"
         else:
             summary = f"A comment by {org} on {label} was hidden by moderation: {event.reason}"
-        cur.execute("SELECT kind FROM history_subjects WHERE subject_id = ?", (subject_id,))
-        kind = cur.fetchone()[0]
-        self._line(cur, event, position, summary, subject_id=UUID(subject_id), kind=kind)
+        kind = self.subjects[subject_id].kind
+        self._line(event, position, summary, subject_id=UUID(subject_id), kind=kind)

@@ -1,17 +1,31 @@
-"""Joint positions: revisions, amendments and their fate, endorsements, dissents, adoptions."""
+"""Joint positions: revisions, amendments and their fate, endorsements, dissents, adoptions.
+
+The projection keeps in memory what its handlers read back (each position's cycle, proposed
+status, current text and whether it was ever published; each amendment's text), so a batch never
+reads the tables and its rows go out in bulk.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from domain.joint_position import JointPosition
 from domain.rules import position_visibility
 from domain.values import AmendmentState, PositionState
-from projections.base import Projection, handles, opt, to_json, ts, update_row
-from projections.db import Cursor
+from projections.base import Appends, BufferedProjection, Rows, handles, opt, to_json, ts, uid
+from projections.db import Cursor, Engine
 
 
-class JointPositionsProjection(Projection):
+class Known(NamedTuple):
+    """What the handlers read back about a joint position."""
+
+    cycle: int
+    proposed_status: str
+    text: str
+    published: bool
+
+
+class JointPositionsProjection(BufferedProjection):
     name = "joint_positions"
     tables = (
         "joint_positions",
@@ -20,6 +34,65 @@ class JointPositionsProjection(Projection):
         "position_stances",
         "adoptions",
     )
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__(engine)
+        self.seen: dict[str, Known] = {}
+        self.amendment_texts: dict[str, str] = {}
+        self.rows = Rows("joint_positions", "id")
+        self.revisions = Appends(
+            "position_revisions",
+            "position_id",
+            "revision",
+            "cycle",
+            "text",
+            "proposed_status",
+            "note",
+            "author_id",
+            "amendment_id",
+            "at",
+            "log_position",
+        )
+        self.amendments = Rows("amendments", "id")
+        self.stances = Appends(
+            "position_stances",
+            "position_id",
+            "log_position",
+            "kind",
+            "organisation_id",
+            "member_id",
+            "revision",
+            "statement",
+            "at",
+        )
+        self.adoptions = Appends(
+            "adoptions",
+            "position_id",
+            "log_position",
+            "revision",
+            "cycle",
+            "session",
+            "adopted_on",
+            "method",
+            "votes_for",
+            "votes_against",
+            "abstentions",
+            "divergent_views",
+            "actor_id",
+            "at",
+        )
+        self.buffers = [self.rows, self.revisions, self.amendments, self.stances, self.adoptions]
+
+    def load(self, cur: Cursor) -> None:
+        cur.execute(
+            "SELECT id, cycle, proposed_status, text, published_revision FROM joint_positions"
+        )
+        self.seen = {
+            str(row[0]): Known(int(row[1]), str(row[2]), str(row[3]), row[4] is not None)
+            for row in cur.fetchall()
+        }
+        cur.execute("SELECT id, text FROM amendments")
+        self.amendment_texts = {str(row[0]): str(row[1]) for row in cur.fetchall()}
 
     def ddl(self) -> list[str]:
         return [
@@ -60,65 +133,47 @@ class JointPositionsProjection(Projection):
     @handles(JointPosition.Drafted)
     def drafted(self, cur: Cursor, event: JointPosition.Drafted, position: int) -> None:
         at = ts(event.timestamp)
-        position_id = str(event.originator_id)
-        cur.execute(
-            "INSERT INTO joint_positions (id, round_id, recommendation_id, state, visibility,"
-            " cycle, revision, text, proposed_status, based_on, adopted_revision,"
-            " published_revision, published_text, drafted_by, drafted_at, updated_at, version,"
-            " log_position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                position_id,
-                str(event.round_id),
-                str(event.recommendation_id),
-                PositionState.DRAFTING.value,
-                position_visibility(PositionState.DRAFTING, ever_published=False).value,
-                1,
-                1,
-                event.text,
-                event.proposed_status.value,
-                to_json(event.based_on),
-                None,
-                None,
-                None,
-                str(event.actor_id),
-                at,
-                at,
-                event.originator_version,
-                position,
-            ),
+        position_id = uid(event.originator_id)
+        self.rows.insert(
+            id=position_id,
+            round_id=uid(event.round_id),
+            recommendation_id=uid(event.recommendation_id),
+            state=PositionState.DRAFTING.value,
+            visibility=position_visibility(PositionState.DRAFTING, ever_published=False).value,
+            cycle=1,
+            revision=1,
+            text=event.text,
+            proposed_status=event.proposed_status.value,
+            based_on=to_json(event.based_on),
+            adopted_revision=None,
+            published_revision=None,
+            published_text=None,
+            drafted_by=uid(event.actor_id),
+            drafted_at=at,
+            updated_at=at,
+            version=event.originator_version,
+            log_position=position,
         )
+        self.seen[position_id] = Known(1, event.proposed_status.value, event.text, False)
         self._revision(
-            cur,
-            position_id,
-            1,
-            1,
-            event.text,
-            event.proposed_status.value,
-            "",
-            event,
-            None,
-            position,
+            position_id, 1, 1, event.text, event.proposed_status.value, "", event, None, position
         )
 
     @handles(JointPosition.Revised)
     def revised(self, cur: Cursor, event: JointPosition.Revised, position: int) -> None:
-        cycle = self._value(cur, event, "cycle")
-        update_row(
-            cur,
-            "joint_positions",
-            event,
-            position,
-            revision=event.revision,
-            text=event.text,
-            proposed_status=event.proposed_status.value,
+        position_id = uid(event.originator_id)
+        known = self.seen[position_id]
+        status = event.proposed_status.value
+        self.seen[position_id] = known._replace(text=event.text, proposed_status=status)
+        self._touch(
+            event, position, revision=event.revision, text=event.text, proposed_status=status
         )
         self._revision(
-            cur,
-            str(event.originator_id),
+            position_id,
             event.revision,
-            cycle,
+            known.cycle,
             event.text,
-            event.proposed_status.value,
+            status,
             event.note,
             event,
             None,
@@ -129,45 +184,42 @@ class JointPositionsProjection(Projection):
     def amendment_proposed(
         self, cur: Cursor, event: JointPosition.AmendmentProposed, position: int
     ) -> None:
-        cur.execute(
-            "INSERT INTO amendments (id, position_id, organisation_id, proposed_by, revision, text,"
-            " rationale, state, proposed_at, log_position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                str(event.amendment_id),
-                str(event.originator_id),
-                str(event.organisation_id),
-                str(event.actor_id),
-                event.revision,
-                event.text,
-                event.rationale,
-                AmendmentState.PROPOSED.value,
-                ts(event.timestamp),
-                position,
-            ),
+        amendment_id = uid(event.amendment_id)
+        self.amendments.insert(
+            id=amendment_id,
+            position_id=uid(event.originator_id),
+            organisation_id=uid(event.organisation_id),
+            proposed_by=uid(event.actor_id),
+            revision=event.revision,
+            text=event.text,
+            rationale=event.rationale,
+            state=AmendmentState.PROPOSED.value,
+            proposed_at=ts(event.timestamp),
+            log_position=position,
         )
-        update_row(cur, "joint_positions", event, position)
+        self.amendment_texts[amendment_id] = event.text
+        self._touch(event, position)
 
     @handles(JointPosition.AmendmentAccepted)
     def amendment_accepted(
         self, cur: Cursor, event: JointPosition.AmendmentAccepted, position: int
     ) -> None:
-        self._decide(cur, event, position, AmendmentState.ACCEPTED, event.revision)
-        cur.execute("SELECT text FROM amendments WHERE id = ?", (str(event.amendment_id),))
-        text = str(cur.fetchone()[0])
-        cycle = self._value(cur, event, "cycle")
-        status = self._value(cur, event, "proposed_status")
+        self._decide(event, position, AmendmentState.ACCEPTED, event.revision)
+        position_id = uid(event.originator_id)
+        text = self.amendment_texts[uid(event.amendment_id)]
+        known = self.seen[position_id]
+        self.seen[position_id] = known._replace(text=text)
         note = f"amendment accepted: {event.reason}" if event.reason else "amendment accepted"
-        update_row(cur, "joint_positions", event, position, revision=event.revision, text=text)
+        self._touch(event, position, revision=event.revision, text=text)
         self._revision(
-            cur,
-            str(event.originator_id),
+            position_id,
             event.revision,
-            cycle,
+            known.cycle,
             text,
-            status,
+            known.proposed_status,
             note,
             event,
-            str(event.amendment_id),
+            uid(event.amendment_id),
             position,
         )
 
@@ -175,112 +227,93 @@ class JointPositionsProjection(Projection):
     def amendment_rejected(
         self, cur: Cursor, event: JointPosition.AmendmentRejected, position: int
     ) -> None:
-        self._decide(cur, event, position, AmendmentState.REJECTED, None)
-        update_row(cur, "joint_positions", event, position)
+        self._decide(event, position, AmendmentState.REJECTED, None)
+        self._touch(event, position)
 
     @handles(JointPosition.Endorsed, JointPosition.DissentRecorded)
     def stance(self, cur: Cursor, event: Any, position: int) -> None:
         kind = "endorsement" if isinstance(event, JointPosition.Endorsed) else "dissent"
-        cur.execute(
-            "INSERT INTO position_stances (position_id, log_position, kind, organisation_id,"
-            " member_id, revision, statement, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                str(event.originator_id),
-                position,
-                kind,
-                str(event.organisation_id),
-                str(event.actor_id),
-                event.revision,
-                event.statement,
-                ts(event.timestamp),
-            ),
+        self.stances.add(
+            uid(event.originator_id),
+            position,
+            kind,
+            uid(event.organisation_id),
+            uid(event.actor_id),
+            event.revision,
+            event.statement,
+            ts(event.timestamp),
         )
-        update_row(cur, "joint_positions", event, position)
+        self._touch(event, position)
 
     @handles(JointPosition.Adopted)
     def adopted(self, cur: Cursor, event: JointPosition.Adopted, position: int) -> None:
-        cycle = self._value(cur, event, "cycle")
-        cur.execute(
-            "INSERT INTO adoptions (position_id, log_position, revision, cycle, session,"
-            " adopted_on, method, votes_for, votes_against, abstentions, divergent_views,"
-            " actor_id, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                str(event.originator_id),
-                position,
-                event.revision,
-                cycle,
-                event.session,
-                opt(event.adopted_on),
-                event.method.value,
-                event.votes_for,
-                event.votes_against,
-                event.abstentions,
-                event.divergent_views,
-                str(event.actor_id),
-                ts(event.timestamp),
-            ),
+        self.adoptions.add(
+            uid(event.originator_id),
+            position,
+            event.revision,
+            self.seen[uid(event.originator_id)].cycle,
+            event.session,
+            opt(event.adopted_on),
+            event.method.value,
+            event.votes_for,
+            event.votes_against,
+            event.abstentions,
+            event.divergent_views,
+            uid(event.actor_id),
+            ts(event.timestamp),
         )
-        self._state(cur, event, position, PositionState.ADOPTED, adopted_revision=event.revision)
+        self._state(event, position, PositionState.ADOPTED, adopted_revision=event.revision)
 
     @handles(JointPosition.Published)
     def published(self, cur: Cursor, event: JointPosition.Published, position: int) -> None:
-        text = self._value(cur, event, "text")
+        position_id = uid(event.originator_id)
+        known = self.seen[position_id]
         self._state(
-            cur,
             event,
             position,
             PositionState.PUBLISHED,
             published_revision=event.revision,
-            published_text=text,
+            published_text=known.text,
         )
+        self.seen[position_id] = self.seen[position_id]._replace(published=True)
 
     @handles(JointPosition.Reopened)
     def reopened(self, cur: Cursor, event: JointPosition.Reopened, position: int) -> None:
-        self._state(cur, event, position, PositionState.DRAFTING, cycle=event.cycle)
+        position_id = uid(event.originator_id)
+        self._state(event, position, PositionState.DRAFTING, cycle=event.cycle)
+        self.seen[position_id] = self.seen[position_id]._replace(cycle=event.cycle)
 
-    def _state(
-        self, cur: Cursor, event: Any, position: int, state: PositionState, **columns: Any
-    ) -> None:
-        published = self._value(cur, event, "published_revision") is not None
+    def _state(self, event: Any, position: int, state: PositionState, **columns: Any) -> None:
+        published = self.seen[uid(event.originator_id)].published
         published = published or "published_revision" in columns
         visibility = position_visibility(state, ever_published=published)
-        update_row(
-            cur,
-            "joint_positions",
-            event,
-            position,
-            state=state.value,
-            visibility=visibility.value,
-            **columns,
-        )
+        self._touch(event, position, state=state.value, visibility=visibility.value, **columns)
 
-    def _value(self, cur: Cursor, event: Any, column: str) -> Any:
-        cur.execute(
-            f"SELECT {column} FROM joint_positions WHERE id = ?",  # noqa: S608
-            (str(event.originator_id),),
+    def _touch(self, event: Any, position: int, **columns: Any) -> None:
+        """Set ``columns`` on the event's joint position, with its version, time and position."""
+        self.rows.update(
+            (uid(event.originator_id),),
+            **columns,
+            version=event.originator_version,
+            updated_at=ts(event.timestamp),
+            log_position=position,
         )
-        return cur.fetchone()[0]
 
     def _decide(
-        self, cur: Cursor, event: Any, position: int, state: AmendmentState, revision: int | None
+        self, event: Any, position: int, state: AmendmentState, revision: int | None
     ) -> None:
-        cur.execute(
-            "UPDATE amendments SET state = ?, decided_by = ?, decision_reason = ?,"
-            " resulting_revision = ?, decided_at = ?, log_position = ? WHERE id = ?",
-            (
-                state.value,
-                str(event.actor_id),
-                event.reason,
-                revision,
-                ts(event.timestamp),
-                position,
-                str(event.amendment_id),
-            ),
+        self.amendments.update(
+            (uid(event.amendment_id),),
+            state=state.value,
+            decided_by=uid(event.actor_id),
+            decision_reason=event.reason,
+            resulting_revision=revision,
+            decided_at=ts(event.timestamp),
+            log_position=position,
         )
 
     def _revision(
         self,
-        cur: Cursor,
         position_id: str,
         number: int,
         cycle: int,
@@ -291,20 +324,15 @@ class JointPositionsProjection(Projection):
         amendment_id: str | None,
         position: int,
     ) -> None:
-        cur.execute(
-            "INSERT INTO position_revisions (position_id, revision, cycle, text, proposed_status,"
-            " note, author_id, amendment_id, at, log_position)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                position_id,
-                number,
-                cycle,
-                text,
-                status,
-                note,
-                str(event.actor_id),
-                amendment_id,
-                ts(event.timestamp),
-                position,
-            ),
+        self.revisions.add(
+            position_id,
+            number,
+            cycle,
+            text,
+            status,
+            note,
+            uid(event.actor_id),
+            amendment_id,
+            ts(event.timestamp),
+            position,
         )

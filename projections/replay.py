@@ -19,7 +19,7 @@ from eventsourcing.persistence import ApplicationRecorder, Mapper
 from projections.base import Projection
 from projections.db import Database, DatabaseUrl
 from projections.registry import all_projections
-from projections.runner import ProjectionRunner, create_tables
+from projections.runner import REBUILD_BATCH_SIZE, ProjectionRunner, create_tables
 
 SAMPLE = 5
 
@@ -104,9 +104,11 @@ def replay(live: Database, recorder: ApplicationRecorder, mapper: Mapper[Any]) -
     scratch = scratch_database(live)
     try:
         create_tables(scratch, projections)
-        runner = ProjectionRunner(scratch, recorder, mapper, projections, batch_size=2000)
-        for projection in projections:
-            runner.catch_up(projection, until=positions[projection.name])
+        runner = ProjectionRunner(scratch, recorder, mapper, projections)
+        # Projections that stand at the same live position are rebuilt together, the log read once.
+        for target in sorted(set(positions.values())):
+            group = [p for p in projections if positions[p.name] >= target]
+            runner.catch_up(*group, until=target, batch_size=REBUILD_BATCH_SIZE)
         rebuilt_rows = _rows(scratch, [t for p in projections for t in p.tables])
     finally:
         if scratch.engine == "postgres":
@@ -131,15 +133,24 @@ def replay(live: Database, recorder: ApplicationRecorder, mapper: Mapper[Any]) -
 
 
 def rebuild(live: Database, runner: ProjectionRunner) -> int:
-    """Empty every live read model and project the whole log again; returns events applied."""
+    """Empty every live read model and project the log again; returns event applications.
+
+    The log is read once for all the read models, in large batches of one transaction each, up to
+    the event that was last when the rebuild began: later ones are the workers' to apply (with a
+    worker running beside it, a rebuild chasing new events would take turns with it forever).
+    """
+    head = runner.recorder.max_notification_id() or 0
+    tables = [t for p in runner.projections for t in (*p.tables, *p.search_tables())]
     with live.transaction() as cur:
-        for projection in runner.projections:
-            for table in projection.tables:
+        # The tracking rows first (by name), then the tables: the order a runner's batch takes
+        # its locks in, so that a rebuild beside a running worker waits rather than deadlocks.
+        cur.executemany(
+            "UPDATE projection_tracking SET position = 0 WHERE projection = ?",
+            sorted((projection.name,) for projection in runner.projections),
+        )
+        if live.engine == "postgres":
+            cur.execute(f"TRUNCATE {', '.join(tables)}")
+        else:
+            for table in tables:
                 cur.execute(f"DELETE FROM {table}")  # noqa: S608 - table names are our own
-            for table in projection.search_tables():
-                cur.execute(f"DELETE FROM {table}")  # noqa: S608 - table names are our own
-            cur.execute(
-                "UPDATE projection_tracking SET position = 0 WHERE projection = ?",
-                (projection.name,),
-            )
-    return runner.catch_up()
+    return runner.catch_up(until=head, batch_size=REBUILD_BATCH_SIZE)

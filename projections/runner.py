@@ -1,20 +1,27 @@
 """Catching projections up with the log: many events per transaction, each applied exactly once.
 
-A batch of events and the projection's new tracking position are written in one transaction, so a
-process that dies between events leaves either the whole batch or none of it. The tracking row is
-locked for the length of the batch, so two runners of the same projection never apply an event twice.
+A batch of events and the new tracking positions are written in one transaction, so a process
+that dies between events leaves either the whole batch or none of it. The tracking rows are locked
+for the length of the batch, so two runners of the same projection never apply an event twice.
+
+The projections that stand at the same position share a batch: the log is read and decoded once
+for all of them, and each writes its rows in bulk at the end of the batch. A projection behind the
+others catches up alone until it reaches them, and then travels with them.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from eventsourcing.persistence import ApplicationRecorder, Mapper
+from eventsourcing.persistence import ApplicationRecorder, Mapper, Notification
+from eventsourcing.utils import resolve_topic
 
-from projections.base import Projection
+from projections.base import Projection, Writer
 from projections.db import Cursor, Database, Engine
 
 TRACKING_DDL = (
@@ -23,6 +30,9 @@ TRACKING_DDL = (
     " position BIGINT NOT NULL DEFAULT 0,"
     " updated_at TEXT)"
 )
+# A rebuild reads the log in larger batches: fewer commits, and more changes to the same rows
+# merged before they are written.
+REBUILD_BATCH_SIZE = 20_000
 
 
 class ProjectionTimeout(TimeoutError):
@@ -48,18 +58,51 @@ def all_ddl(engine: Engine, projections: Sequence[Projection]) -> list[str]:
     return statements
 
 
-def _locked_position(cur: Cursor, engine: Engine, name: str) -> int:
-    lock = " FOR UPDATE" if engine == "postgres" else ""
-    cur.execute(f"SELECT position FROM projection_tracking WHERE projection = ?{lock}", (name,))  # noqa: S608
-    row = cur.fetchone()
-    if row is None:
-        cur.execute(
+def _lock_positions(
+    cur: Cursor, engine: Engine, names: Sequence[str]
+) -> tuple[Any, dict[str, int]]:
+    """Lock the tracking rows of ``names`` (created at 0 when missing) and read their positions.
+
+    Returns what the cursor's ``execute`` returned too, for bulk writes (see ``Writer``).
+    """
+    marks = ", ".join("?" * len(names))
+    lock = " ORDER BY projection FOR UPDATE" if engine == "postgres" else ""
+    select = (
+        f"SELECT projection, position FROM projection_tracking WHERE projection IN ({marks}){lock}"  # noqa: S608
+    )
+    raw = cur.execute(select, tuple(names))
+    found = {str(name): int(position) for name, position in cur.fetchall()}
+    if len(found) < len(names):
+        cur.executemany(
             "INSERT INTO projection_tracking (projection, position) VALUES (?, 0)"
             " ON CONFLICT (projection) DO NOTHING",
-            (name,),
+            [(name,) for name in names if name not in found],
         )
-        return 0
-    return int(row[0])
+        raw = cur.execute(select, tuple(names))
+        found = {str(name): int(position) for name, position in cur.fetchall()}
+    return raw, found
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """Which projections a batch applies, from which position, and up to where."""
+
+    group: list[Projection]
+    start: int
+    stop: int | None
+
+
+def _plan(
+    projections: Sequence[Projection], positions: dict[str, int], until: int | None
+) -> _Plan | None:
+    behind = [p for p in projections if until is None or positions[p.name] < until]
+    if not behind:
+        return None
+    start = min(positions[p.name] for p in behind)
+    group = [p for p in behind if positions[p.name] == start]
+    ahead = [positions[p.name] for p in behind if positions[p.name] > start]
+    stops = [*ahead, *([until] if until is not None else [])]
+    return _Plan(group, start, min(stops) if stops else None)
 
 
 class ProjectionRunner:
@@ -79,46 +122,115 @@ class ProjectionRunner:
         self.mapper = mapper
         self.projections = list(projections)
         self.batch_size = batch_size
+        # Projections keep state between batches; one batch at a time per process.
+        self._lock = threading.Lock()
 
     def positions(self) -> dict[str, int]:
-        with self.database.transaction() as cur:
+        # On SQLite, a read-only snapshot does not wait for a runner's write transaction.
+        with self.database.transaction(snapshot=self.database.engine == "sqlite") as cur:
             cur.execute("SELECT projection, position FROM projection_tracking")
             found = {str(name): int(position) for name, position in cur.fetchall()}
         return {p.name: found.get(p.name, 0) for p in self.projections}
 
-    def catch_up(self, projection: Projection | None = None, *, until: int | None = None) -> int:
-        """Apply every event not yet applied (up to ``until``); returns how many were applied."""
-        targets = [projection] if projection is not None else self.projections
+    def catch_up(
+        self, *projections: Projection, until: int | None = None, batch_size: int | None = None
+    ) -> int:
+        """Apply every event not yet applied (up to ``until``) to the given projections (all by
+        default); returns how many event applications that made."""
+        targets = list(projections) or self.projections
         total = 0
-        for target in targets:
-            while read := self.run_batch(target, until=until):
-                total += read
+        while applied := self.run_batch(targets, until=until, batch_size=batch_size):
+            total += applied
         return total
 
-    def run_batch(self, projection: Projection, *, until: int | None = None) -> int:
-        """One transaction: lock the tracking row, apply the next batch, move the position."""
-        with self.database.transaction() as cur:
-            position = _locked_position(cur, self.database.engine, projection.name)
-            if until is not None and position >= until:
-                return 0
-            notifications = self.recorder.select_notifications(
-                start=position, limit=self.batch_size, stop=until, inclusive_of_start=False
-            )
-            if not notifications:
-                return 0
-            for notification in notifications:
+    def warm_up(self, projections: Sequence[Projection]) -> None:
+        """Load what the projections keep in memory now, rather than in their next batch."""
+        with self._lock:
+            try:
+                with self.database.transaction() as cur:
+                    names = [p.name for p in projections]
+                    _, positions = _lock_positions(cur, self.database.engine, names)
+                    for projection in projections:
+                        projection.begin(cur, positions[projection.name])
+            except BaseException:
+                for projection in projections:
+                    projection.settled(None)
+                raise
+            for projection in projections:
+                projection.settled(positions[projection.name])
+
+    def run_batch(
+        self,
+        projections: Sequence[Projection],
+        *,
+        until: int | None = None,
+        batch_size: int | None = None,
+    ) -> int:
+        """One transaction: lock the tracking rows, apply the next batch to the projections that
+        are furthest behind, move their positions. Returns the event applications it made."""
+        with self._lock:
+            group: list[Projection] = []
+            try:
+                with self.database.transaction() as cur:
+                    names = [p.name for p in projections]
+                    raw, positions = _lock_positions(cur, self.database.engine, names)
+                    plan = _plan(projections, positions, until)
+                    if plan is None:
+                        return 0
+                    notifications = self.recorder.select_notifications(
+                        start=plan.start,
+                        limit=batch_size or self.batch_size,
+                        stop=plan.stop,
+                        inclusive_of_start=False,
+                    )
+                    if not notifications:
+                        return 0
+                    group = plan.group
+                    self._apply(cur, Writer(cur, raw), group, plan.start, notifications)
+                    last = notifications[-1].id
+                    cur.executemany(
+                        "UPDATE projection_tracking SET position = ?, updated_at = ?"
+                        " WHERE projection = ?",
+                        [(last, _now_text(), p.name) for p in group],
+                    )
+            except BaseException:
+                for projection in group:
+                    projection.settled(None)
+                raise
+            for projection in group:
+                projection.settled(last)
+            return len(notifications) * len(group)
+
+    def _apply(
+        self,
+        cur: Cursor,
+        writer: Writer,
+        group: list[Projection],
+        start: int,
+        notifications: Sequence[Notification],
+    ) -> None:
+        for projection in group:
+            projection.begin(cur, start)
+        wanted: dict[str, list[Projection]] = {}
+        for notification in notifications:
+            # Decode only what some projection of the group handles.
+            targets = wanted.get(notification.topic)
+            if targets is None:
+                event_class = resolve_topic(notification.topic)
+                targets = wanted[notification.topic] = [
+                    p for p in group if event_class in p.handlers
+                ]
+            if targets:
                 event = self.mapper.to_domain_event(notification)
-                projection.apply(cur, event, notification.id)
-            cur.execute(
-                "UPDATE projection_tracking SET position = ?, updated_at = ? WHERE projection = ?",
-                (notifications[-1].id, _now_text(), projection.name),
-            )
-            return len(notifications)
+                for projection in targets:
+                    projection.apply(cur, event, notification.id)
+        for projection in group:
+            projection.finish(writer)
 
     def wait_for(self, log_position: int, *, timeout: float) -> None:
         """Block until every projection has applied ``log_position`` (bounded)."""
         deadline = time.monotonic() + timeout
-        delay = 0.002
+        delay = 0.001
         while True:
             if min(self.positions().values(), default=log_position) >= log_position:
                 return
@@ -127,7 +239,7 @@ class ProjectionRunner:
                     f"the read models did not reach log position {log_position} in {timeout} s"
                 )
             time.sleep(delay)
-            delay = min(delay * 2, 0.05)
+            delay = min(delay * 2, 0.02)
 
 
 def _now_text() -> str:

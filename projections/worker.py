@@ -1,16 +1,20 @@
-"""`council project`: one supervised runner per projection, only one active instance of each.
+"""`council project`: the read models kept caught up, only one active instance of each.
 
-On PostgreSQL each runner holds a session advisory lock named after its council and projection;
-a second `council project` started beside it waits as a standby and takes over when the lock is
-released (the active process stopped or died). Runners wake on the event store's NOTIFY and also
-poll, restart with back-off after a failure, and stop after their current batch on SIGTERM/SIGINT.
+On PostgreSQL each read model has a session advisory lock named after its council and projection;
+a second `council project` started beside it waits as a standby and takes over the read models
+whose locks are released (the active process stopped or died). The read models a process holds
+travel together, the log read once per batch for all of them. The runner wakes on the event store's
+NOTIFY and also polls, sets a failing read model aside to retry it alone with back-off (the others
+go on), and stops after its current batch on SIGTERM/SIGINT.
 """
 
 from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
@@ -22,6 +26,7 @@ from projections.runner import ProjectionRunner
 log = structlog.get_logger("council.project")
 
 POLL_SECONDS = 0.5
+MIN_BACKOFF_SECONDS = 0.5
 MAX_BACKOFF_SECONDS = 30.0
 
 
@@ -31,71 +36,125 @@ def advisory_key(schema: str, projection: str) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
+@dataclass
+class Failing:
+    """A read model set aside after a failure, and when to try it again."""
+
+    retry_at: float
+    backoff: float
+
+
 class Supervisor:
-    """Keeps one projection caught up for as long as the process runs."""
+    """Keeps a set of projections caught up for as long as the process runs."""
 
     def __init__(
         self,
         runner: ProjectionRunner,
-        projection: Projection,
+        projections: Sequence[Projection],
         stop: threading.Event,
         *,
         conninfo: str | None,
         schema: str,
     ) -> None:
         self.runner = runner
-        self.projection = projection
+        self.projections = list(projections)
         self.stop = stop
         self.conninfo = conninfo
         self.schema = schema
         self.active = threading.Event()
+        self.failing: dict[str, Failing] = {}
 
     def run(self) -> None:
-        backoff = 0.5
+        backoff = MIN_BACKOFF_SECONDS
         while not self.stop.is_set():
             try:
                 if self.conninfo is None:
-                    self._serve(lambda: True, self.stop.wait)
+                    self._serve(lambda: self.projections, self.stop.wait)
                 else:
-                    self._serve_with_lock()
-                backoff = 0.5
+                    self._serve_with_locks(self.conninfo)
+                backoff = MIN_BACKOFF_SECONDS
             except Exception:
-                log.exception("projection runner failed", projection=self.projection.name)
+                log.exception("projection runner failed")
                 self.active.clear()
                 self.stop.wait(backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
 
-    def _serve_with_lock(self) -> None:
-        assert self.conninfo is not None
-        key = advisory_key(self.schema, self.projection.name)
-        with psycopg.connect(self.conninfo, autocommit=True) as conn:
-            while not self.stop.is_set():
-                row = conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
-                if row and row[0]:
-                    break
-                self.stop.wait(POLL_SECONDS)
-            else:
-                return
-            log.info("projection runner active", projection=self.projection.name)
-            conn.execute('LISTEN "council_events"')
+    def _serve_with_locks(self, conninfo: str) -> None:
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            held: list[Projection] = []
 
-            def wait(timeout: float) -> bool:
+            def holding() -> list[Projection]:
+                for projection in self.projections:
+                    if projection not in held and self._try_lock(conn, projection):
+                        log.info("projection runner active", projection=projection.name)
+                        held.append(projection)
+                return held
+
+            def wait(timeout: float) -> None:
                 for _ in conn.notifies(timeout=timeout, stop_after=1):
                     pass
-                return self.stop.is_set()
 
+            while not self.stop.is_set() and not holding():
+                self.stop.wait(POLL_SECONDS)  # a standby: another process holds every lock
+            if self.stop.is_set():
+                return
+            conn.execute('LISTEN "council_events"')
             try:
-                self._serve(lambda: not conn.closed, wait)
+                self._serve(holding, wait)
             finally:
                 if not conn.closed:
-                    conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
+                    for projection in held:
+                        conn.execute(
+                            "SELECT pg_advisory_unlock(%s)",
+                            (advisory_key(self.schema, projection.name),),
+                        )
 
-    def _serve(self, alive: Callable[[], bool], wait: Callable[[float], Any]) -> None:
+    def _try_lock(self, conn: psycopg.Connection[Any], projection: Projection) -> bool:
+        key = advisory_key(self.schema, projection.name)
+        row = conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
+        return bool(row and row[0])
+
+    def _serve(
+        self, projections: Callable[[], list[Projection]], wait: Callable[[float], Any]
+    ) -> None:
+        self.runner.warm_up(projections())
         self.active.set()
-        while not self.stop.is_set() and alive():
-            while self.runner.run_batch(self.projection) and not self.stop.is_set():
-                pass
+        while not self.stop.is_set():
+            self._catch_up(projections())
             wait(POLL_SECONDS)
+
+    def _catch_up(self, projections: list[Projection]) -> None:
+        """Apply every new event; a read model that fails waits apart and is retried alone."""
+        together = [p for p in projections if p.name not in self.failing]
+        if together and not self._drain(together) and len(together) > 1:
+            for projection in together:  # which one fails? the others go on without it
+                self._drain([projection])
+        now = time.monotonic()
+        for projection in projections:
+            failing = self.failing.get(projection.name)
+            if failing is not None and failing.retry_at <= now:
+                self._drain([projection])
+
+    def _drain(self, projections: list[Projection]) -> bool:
+        try:
+            while self.runner.run_batch(projections) and not self.stop.is_set():
+                pass
+        except Exception:
+            names = [p.name for p in projections]
+            log.exception("projection batch failed", projections=names)
+            if len(projections) == 1:
+                self._set_aside(projections[0])
+            return False
+        for projection in projections:
+            self.failing.pop(projection.name, None)
+        return True
+
+    def _set_aside(self, projection: Projection) -> None:
+        previous = self.failing.get(projection.name)
+        backoff = (
+            min(previous.backoff * 2, MAX_BACKOFF_SECONDS) if previous else MIN_BACKOFF_SECONDS
+        )
+        self.failing[projection.name] = Failing(time.monotonic() + backoff, backoff)
 
 
 def supervise(
@@ -106,17 +165,10 @@ def supervise(
     conninfo: str | None,
     schema: str,
 ) -> None:
-    """Run one supervised runner per projection until ``stop`` is set."""
-    supervisors = [
-        Supervisor(runner, p, stop, conninfo=conninfo, schema=schema) for p in projections
-    ]
-    threads = [
-        threading.Thread(target=s.run, name=f"project-{s.projection.name}", daemon=True)
-        for s in supervisors
-    ]
-    for thread in threads:
-        thread.start()
+    """Keep ``projections`` caught up until ``stop`` is set."""
+    supervisor = Supervisor(runner, projections, stop, conninfo=conninfo, schema=schema)
+    thread = threading.Thread(target=supervisor.run, name="project", daemon=True)
+    thread.start()
     while not stop.is_set():
         stop.wait(1.0)
-    for thread in threads:
-        thread.join(timeout=30)
+    thread.join(timeout=30)
