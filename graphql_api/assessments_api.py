@@ -9,6 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from domain.application import Outcome
 from domain.values import AssessmentState, ImplementationStatus, Track
+from graphql_api.as_of import AsOf, as_of_position, described_as_of
 from graphql_api.commands import council, perform, uid
 from graphql_api.context import Info
 from graphql_api.errors import (
@@ -96,9 +97,11 @@ class AssessmentQuery:
         edges = [e for e in edges if viewer.sees(e.node.row.visibility, e.node.row.organisation_id)]
         return AssessmentConnection(edges=edges, page_info=page_info)
 
-    @strawberry.field
-    async def assessment(self, info: Info, id: strawberry.ID) -> Assessment | None:
-        return await visible_assessment(info, str(id))
+    @described.field(described_as_of("One assessment; null where you do not see it."))
+    async def assessment(
+        self, info: Info, id: strawberry.ID, as_of: AsOf | None = None
+    ) -> Assessment | None:
+        return await visible_assessment(info, str(id), as_of=await as_of_position(info, as_of))
 
 
 @strawberry.type

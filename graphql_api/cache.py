@@ -4,8 +4,9 @@ Queries read only read models, so the same query, with the same variables, by th
 (as the record knows them now) gives the same answer until a projection applies another event.
 Each request reads the projections' positions (one short statement, so a write made through
 another process is seen at once), and a cached answer is served only at the same positions.
-Mutations, subscriptions, the raw log (read from the event store) and answers with errors are
-never cached. A client that sends ``Cache-Control: no-cache`` bypasses it.
+Mutations, subscriptions, the raw log (read from the event store), audit checkpoints and proofs,
+and answers with errors are never cached. ``asOf`` answers are: the events up to a log position
+never change, and names and the time-to-position map come from the read models. A client that sends ``Cache-Control: no-cache`` bypasses it.
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ from domain.values import Actor
 from projections.queries.history import projection_positions
 from projections.queries.store import ReadStore
 
-UNCACHEABLE_FIELDS = frozenset({"events"})
+# The raw log is read from the event store, checkpoints and proofs from the audit tables: none
+# of them moves the read models' positions, so none can be cached by them.
+UNCACHEABLE_FIELDS = frozenset({"events", "auditCheckpoint", "inclusionProof"})
 Positions = tuple[tuple[str, int], ...]
 MAX_ENTRY_BYTES = 512 * 1024
 

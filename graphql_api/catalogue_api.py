@@ -9,6 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from domain.application import Outcome
 from domain.values import ImplementationStatus, StateResponse
+from graphql_api.as_of import AsOf, as_of_position, described_as_of
 from graphql_api.commands import council, perform, uid
 from graphql_api.context import Info
 from graphql_api.errors import (
@@ -86,9 +87,11 @@ class CatalogueQuery:
 
         return RecommendationConnection(edges=edges, page_info=page_info, count=count)
 
-    @strawberry.field
-    async def recommendation(self, info: Info, id: strawberry.ID) -> Recommendation | None:
-        return await recommendation(info, str(id))
+    @described.field(described_as_of("One recommendation (null before it was catalogued)."))
+    async def recommendation(
+        self, info: Info, id: strawberry.ID, as_of: AsOf | None = None
+    ) -> Recommendation | None:
+        return await recommendation(info, str(id), as_of=await as_of_position(info, as_of))
 
 
 @strawberry.type

@@ -15,7 +15,7 @@ from graphql_api.types import described
 from graphql_api.types.history import HistoryConnection, HistoryItem, RawEvent
 from graphql_api.types.paging import Edge, PageInfo
 from projections.queries.history import history_after
-from projections.queries.log import raw_events
+from projections.queries.log import RawEventRow, raw_events
 
 
 def _position(value: str | None, field: str) -> int:
@@ -70,16 +70,25 @@ class HistoryQuery:
             ),
         )
 
-    @described.field("Auditors: the raw log after a log position, with hashes.")
+    @described.field(
+        "Auditors: the raw log after a log position, each event with its leaf in the audit log"
+        " (RFC 9162 leaf hash and leaf index; null for an event not yet in the audit tree)."
+    )
     async def events(self, info: Info, after: int = 0, first: int | None = None) -> list[RawEvent]:
         if not info.context.viewer.reads_raw_log():
             raise not_allowed("only auditors read the raw log")
         size = page_size(first)
-        council = info.context.services.runtime.council
-        rows = await run_in_threadpool(
-            lambda: raw_events(council.recorder, council.mapper, after=max(after, 0), first=size)
-        )
-        return [RawEvent.from_row(row) for row in rows]
+        runtime = info.context.services.runtime
+        council = runtime.council
+
+        def read() -> list[RawEventRow]:
+            if runtime.settings.embedded:  # no worker appends to the tree: catch it up here
+                runtime.audit.catch_up()
+            return raw_events(
+                council.recorder, council.mapper, runtime.audit, after=max(after, 0), first=size
+            )
+
+        return [RawEvent.from_row(row) for row in await run_in_threadpool(read)]
 
 
 @strawberry.type

@@ -12,8 +12,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import threading
 import time
 from collections.abc import AsyncIterator, Callable
+from typing import ParamSpec, TypeVar
 
 import psycopg
 import structlog
@@ -25,6 +27,39 @@ from projections.queries.store import ReadStore
 
 log = structlog.get_logger("council.live")
 BATCH = 200
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+class FeedStopped(RuntimeError):
+    """The feed was stopped; its store is closed."""
+
+
+class InFlight:
+    """Reads running in worker threads. A task awaiting one can be cancelled, but the thread runs
+    on: ``close`` waits for every running read, so the store is never closed under one."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._running = 0
+        self._closed = False
+
+    def run(self, read: Callable[[], T]) -> T:
+        with self._changed:
+            if self._closed:
+                raise FeedStopped("the activity feed was stopped")
+            self._running += 1
+        try:
+            return read()
+        finally:
+            with self._changed:
+                self._running -= 1
+                self._changed.notify_all()
+
+    def close(self) -> None:
+        with self._changed:
+            self._closed = True
+            self._changed.wait_for(lambda: self._running == 0)
 
 
 class LiveFeed:
@@ -46,22 +81,34 @@ class LiveFeed:
         self._changed: asyncio.Condition | None = None
         self._wake: asyncio.Event | None = None
         self._tasks: list[asyncio.Task[None]] = []
+        # Python 3.11's wait_for can swallow a cancellation that arrives as the awaited event
+        # fires; the loops also stop on this flag, so ``stop`` cannot wait for ever.
+        self._running = False
+        self._reads = InFlight()
 
     async def start(self) -> None:
         self._changed = asyncio.Condition()
         self._wake = asyncio.Event()
-        self.position = await run_in_threadpool(projected_position, self.store, "history")
+        self._reads = InFlight()
+        self._running = True
+        self.position = await self.read(projected_position, self.store, "history")
         self._tasks.append(asyncio.create_task(self._follow()))
         if self.conninfo is not None and self.channel is not None:
             self._tasks.append(asyncio.create_task(self._listen()))
 
     async def stop(self) -> None:
+        self._running = False
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._tasks.clear()
+        await run_in_threadpool(self._reads.close)
+
+    async def read(self, func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """``func`` on the feed's store, in a worker thread that ``stop`` waits for."""
+        return await run_in_threadpool(self._reads.run, functools.partial(func, *args, **kwargs))
 
     def poke(self) -> None:
         """Something was written in this process: look again now."""
@@ -80,14 +127,14 @@ class LiveFeed:
     async def _follow(self) -> None:
         assert self._wake is not None
         target = 0
-        while True:
+        while self._running:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
             woken = self._wake.is_set()
             self._wake.clear()
             try:
                 if woken and self.conninfo is not None:
-                    target = max(target, await run_in_threadpool(self.head))
+                    target = max(target, await self.read(self.head))
                 await self._catch_up(target)
             except Exception:  # the feed must outlive a failed poll; it retries
                 log.exception("activity feed poll failed")
@@ -97,13 +144,13 @@ class LiveFeed:
         deadline = time.monotonic() + 10.0
         delay = 0.01
         while True:
-            position = await run_in_threadpool(projected_position, self.store, "history")
+            position = await self.read(projected_position, self.store, "history")
             if position > self.position:
                 assert self._changed is not None
                 async with self._changed:
                     self.position = position
                     self._changed.notify_all()
-            if position >= target or time.monotonic() > deadline:
+            if position >= target or not self._running or time.monotonic() > deadline:
                 return
             await asyncio.sleep(delay)
             delay = min(delay * 2, 0.1)
@@ -111,7 +158,7 @@ class LiveFeed:
     async def _listen(self) -> None:
         assert self.conninfo is not None
         assert self._wake is not None
-        while True:
+        while self._running:
             try:
                 async with await psycopg.AsyncConnection.connect(
                     self.conninfo, autocommit=True
@@ -140,16 +187,14 @@ async def follow(
     last = since
     while True:
         scanned = feed.position
-        rows = await run_in_threadpool(
-            functools.partial(
-                history_after,
-                feed.store,
-                scope,
-                after=last,
-                limit=BATCH,
-                subject_id=subject_id,
-                round_id=round_id,
-            )
+        rows = await feed.read(
+            history_after,
+            feed.store,
+            scope,
+            after=last,
+            limit=BATCH,
+            subject_id=subject_id,
+            round_id=round_id,
         )
         for row in rows:
             yield row

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 from uuid import UUID
@@ -12,6 +13,10 @@ from strawberry.dataloader import DataLoader
 from graphql_api.runtime import Runtime
 from projections.queries import assessments, catalogue, comments, directory, history
 from projections.queries import joint_positions as positions
+from projections.queries.as_of.assessments import assessment_at
+from projections.queries.as_of.catalogue import recommendation_at
+from projections.queries.as_of.positions import joint_position_at
+from projections.queries.as_of.timeline import EventSource, born_by
 from projections.queries.store import ReadStore
 
 V = TypeVar("V")
@@ -50,6 +55,60 @@ class Loaders:
         self.comment_counts = _loader(store, comments.comment_counts, 0)
         self.subjects = _loader(store, history.subjects_by_ids)
         self.personal_data = _personal_data_loader(runtime)
+        # As of a log position, from the events: keyed by (id, log position).
+        source = event_source(runtime)
+        self.recommendations_as_of = _past_loader(source, recommendation_at)
+        self.assessments_as_of = _past_loader(source, assessment_at)
+        self.joint_positions_as_of = _past_loader(source, joint_position_at)
+        self.born_by = _born_by_loader(source)
+
+
+def event_source(runtime: Runtime) -> EventSource:
+    table: str = runtime.council.recorder.events_table_name  # type: ignore[attr-defined]
+    return EventSource(runtime.council, runtime.database, table)
+
+
+Snapshot = Callable[[EventSource, UUID, int], Any]
+
+
+def _past_loader(source: EventSource, snapshot: Snapshot) -> DataLoader[tuple[str, int], Any]:
+    """The thing as of a log position (None before it existed, or for an id that is no id)."""
+
+    def read_all(keys: Sequence[tuple[str, int]]) -> list[Any]:
+        found: list[Any] = []
+        for key, log_position in keys:
+            try:
+                aggregate_id = UUID(key)
+            except ValueError:
+                found.append(None)
+                continue
+            found.append(snapshot(source, aggregate_id, log_position))
+        return found
+
+    async def load(keys: list[tuple[str, int]]) -> list[Any]:
+        return await run_in_threadpool(read_all, keys)
+
+    return DataLoader(load_fn=load)
+
+
+def _born_by_loader(source: EventSource) -> DataLoader[tuple[str, int], bool]:
+    """Whether the thing with this id existed at that log position."""
+
+    def read_all(keys: Sequence[tuple[str, int]]) -> list[bool]:
+        by_position: dict[int, list[str]] = defaultdict(list)
+        for key, log_position in keys:
+            by_position[log_position].append(key)
+        born = {
+            (key, log_position)
+            for log_position, ids in by_position.items()
+            for key in born_by(source, ids, log_position)
+        }
+        return [key in born for key in keys]
+
+    async def load(keys: list[tuple[str, int]]) -> list[bool]:
+        return await run_in_threadpool(read_all, keys)
+
+    return DataLoader(load_fn=load)
 
 
 def _personal_data_loader(runtime: Runtime) -> DataLoader[tuple[str, str], Any]:

@@ -9,6 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from domain.application import Outcome
 from domain.values import ImplementationStatus, PositionState
+from graphql_api.as_of import AsOf, as_of_position, described_as_of
 from graphql_api.commands import council, perform, uid
 from graphql_api.context import Info
 from graphql_api.errors import (
@@ -81,9 +82,13 @@ class JointPositionQuery:
             edges=edges, page_info=PageInfo(has_next_page=page.has_next, end_cursor=end)
         )
 
-    @strawberry.field
-    async def joint_position(self, info: Info, id: strawberry.ID) -> JointPosition | None:
-        return await visible_position(info, str(id))
+    @described.field(
+        described_as_of("One joint position as you may see it: in full, as published, or null.")
+    )
+    async def joint_position(
+        self, info: Info, id: strawberry.ID, as_of: AsOf | None = None
+    ) -> JointPosition | None:
+        return await visible_position(info, str(id), as_of=await as_of_position(info, as_of))
 
 
 @strawberry.type

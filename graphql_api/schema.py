@@ -12,6 +12,7 @@ from strawberry.types import ExecutionContext
 
 from graphql_api import types as _types  # noqa: F401 - registers the enums first
 from graphql_api.assessments_api import AssessmentMutation, AssessmentQuery
+from graphql_api.audit_api import AuditQuery
 from graphql_api.catalogue_api import CatalogueMutation, CatalogueQuery
 from graphql_api.comments_api import CommentMutation
 from graphql_api.decisions_api import DecisionMutation
@@ -22,7 +23,8 @@ from graphql_api.positions_api import JointPositionMutation, JointPositionQuery
 from graphql_api.types import enums as _enums  # noqa: F401 - domain enums as GraphQL enums
 
 Query = merge_types(
-    "Query", (DirectoryQuery, CatalogueQuery, AssessmentQuery, JointPositionQuery, HistoryQuery)
+    "Query",
+    (DirectoryQuery, CatalogueQuery, AssessmentQuery, JointPositionQuery, HistoryQuery, AuditQuery),
 )
 Mutation = merge_types(
     "Mutation",

@@ -21,15 +21,18 @@ def test_the_schema_names_every_query_and_mutation_of_the_contract() -> None:
     for name in (
         "me: Member",
         "recommendations(",
-        "recommendation(id: ID!)",
+        "recommendation(id: ID!, asOf: AsOf",
         "organisations:",
         "rounds:",
         "assessments(",
-        "assessment(id: ID!)",
+        "assessment(id: ID!, asOf: AsOf",
         "jointPositions(",
-        "jointPosition(id: ID!)",
+        "jointPosition(id: ID!, asOf: AsOf",
         "history(",
         "events(",
+        "auditCheckpoint: AuditCheckpoint",
+        "inclusionProof(logPosition: Int!",
+        "input AsOf @oneOf",
         "activity(",
     ):
         assert name in text, name

@@ -16,6 +16,7 @@ from graphql_api.types.comments import Comment, comment_count_now, comments_on
 from graphql_api.types.paging import Connection
 from graphql_api.types.people import Member, Organisation, member, organisation_now
 from graphql_api.types.rounds import MonitoringRound, monitoring_round
+from projections.queries.as_of.assessments import AssessmentSnapshot
 from projections.queries.assessments import AssessmentRevisionRow, AssessmentRow, CoSignatureRow
 
 
@@ -102,9 +103,11 @@ class Assessment:
     updated_at: datetime
     log_position: int
     row: strawberry.Private[AssessmentRow]
+    past: strawberry.Private[AssessmentSnapshot | None]
 
     @classmethod
-    def from_row(cls, row: AssessmentRow) -> Assessment:
+    def from_row(cls, row: AssessmentRow, past: AssessmentSnapshot | None = None) -> Assessment:
+        """Now, from the read model, or as of a moment (``past``), from the events."""
         return cls(
             id=strawberry.ID(row.id),
             track=Track(row.track),
@@ -117,7 +120,12 @@ class Assessment:
             updated_at=datetime.fromisoformat(row.updated_at),
             log_position=row.log_position,
             row=row,
+            past=past,
         )
+
+    @property
+    def as_of(self) -> int | None:
+        return self.past.as_of if self.past is not None else None
 
     @strawberry.field
     def evidence(self) -> list[Evidence]:
@@ -129,7 +137,7 @@ class Assessment:
 
     @strawberry.field
     async def recommendation(self, info: Info) -> Recommendation | None:
-        return await recommendation(info, self.row.recommendation_id)
+        return await recommendation(info, self.row.recommendation_id, as_of=self.as_of)
 
     @strawberry.field
     async def round(self, info: Info) -> MonitoringRound | None:
@@ -141,24 +149,28 @@ class Assessment:
 
     @strawberry.field
     async def revisions(self, info: Info) -> list[AssessmentRevision]:
-        rows = await info.context.loaders.assessment_revisions.load(self.row.id)
+        if self.past is not None:
+            rows = self.past.revisions
+        else:
+            rows = await info.context.loaders.assessment_revisions.load(self.row.id)
         return [AssessmentRevision.from_row(row) for row in rows]
 
     @described.answered(list[CoSignature], "Every co-signature ever given, on its revision.")
     def co_signatures(self, info: Info) -> Any:
-        return now_or_later(
-            info.context.loaders.co_signatures,
-            self.row.id,
-            lambda rows: [CoSignature.from_row(row) for row in rows],
-        )
+        def signatures(rows: list[CoSignatureRow]) -> list[CoSignature]:
+            return [CoSignature.from_row(row) for row in rows]
+
+        if self.past is not None:
+            return signatures(self.past.co_signatures)
+        return now_or_later(info.context.loaders.co_signatures, self.row.id, signatures)
 
     @strawberry.field
     async def comments(self, info: Info) -> list[Comment]:
-        return await comments_on(info, self.row.id)
+        return await comments_on(info, self.row.id, as_of=self.as_of)
 
     @described.answered(int | None, "Null where comments are not shown to you.")
     def comment_count(self, info: Info) -> Any:
-        return comment_count_now(info, self.row.id)
+        return comment_count_now(info, self.row.id, as_of=self.as_of)
 
 
 @strawberry.type
@@ -166,8 +178,17 @@ class AssessmentConnection(Connection[Assessment]):
     pass
 
 
-async def visible_assessment(info: Info, assessment_id: str) -> Assessment | None:
-    row = await info.context.loaders.assessments.load(assessment_id)
+async def visible_assessment(
+    info: Info, assessment_id: str, *, as_of: int | None = None
+) -> Assessment | None:
+    """The assessment as the viewer sees it now, or as they would have seen it then."""
+    loaders = info.context.loaders
+    past: AssessmentSnapshot | None = None
+    if as_of is None:
+        row = await loaders.assessments.load(assessment_id)
+    else:
+        past = await loaders.assessments_as_of.load((assessment_id, as_of))
+        row = past.row if past is not None else None
     if row is None or not info.context.viewer.sees(row.visibility, row.organisation_id):
         return None
-    return Assessment.from_row(row)
+    return Assessment.from_row(row, past)

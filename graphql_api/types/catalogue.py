@@ -14,6 +14,7 @@ from graphql_api.types import described
 from graphql_api.types.comments import Comment, comment_count, comments_on
 from graphql_api.types.paging import Connection
 from graphql_api.types.people import Member, Organisation, member, organisation
+from projections.queries.as_of.catalogue import RecommendationSnapshot
 from projections.queries.catalogue import RecommendationRow, StatusChangeRow
 
 
@@ -71,9 +72,13 @@ class Recommendation:
     updated_at: datetime
     log_position: int
     row: strawberry.Private[RecommendationRow]
+    past: strawberry.Private[RecommendationSnapshot | None]
 
     @classmethod
-    def from_row(cls, row: RecommendationRow) -> Recommendation:
+    def from_row(
+        cls, row: RecommendationRow, past: RecommendationSnapshot | None = None
+    ) -> Recommendation:
+        """Now, from the read model, or as of a moment (``past``), from the events."""
         return cls(
             id=strawberry.ID(row.id),
             mechanism=row.mechanism,
@@ -96,7 +101,12 @@ class Recommendation:
             updated_at=datetime.fromisoformat(row.updated_at),
             log_position=row.log_position,
             row=row,
+            past=past,
         )
+
+    @property
+    def as_of(self) -> int | None:
+        return self.past.as_of if self.past is not None else None
 
     @strawberry.field
     async def responsible_bodies(self, info: Info) -> list[Organisation]:
@@ -106,16 +116,26 @@ class Recommendation:
 
     @described.field("Every change of the official status, oldest first.")
     async def status_timeline(self, info: Info) -> list[StatusChange]:
-        rows = await info.context.loaders.status_timelines.load(self.row.id)
-        return [StatusChange.from_row(row) for row in rows]
+        return [StatusChange.from_row(row) for row in await self._timeline(info)]
+
+    @described.field("The change that gave the status: its basis; null while never assessed.")
+    async def status_basis(self, info: Info) -> StatusChange | None:
+        rows = await self._timeline(info)
+        return StatusChange.from_row(rows[-1]) if rows else None
+
+    async def _timeline(self, info: Info) -> list[StatusChangeRow]:
+        if self.past is not None:
+            return self.past.timeline
+        rows: list[StatusChangeRow] = await info.context.loaders.status_timelines.load(self.row.id)
+        return rows
 
     @strawberry.field
     async def comments(self, info: Info) -> list[Comment]:
-        return await comments_on(info, self.row.id)
+        return await comments_on(info, self.row.id, as_of=self.as_of)
 
     @described.field("Null where comments are not shown to you.")
     async def comment_count(self, info: Info) -> int | None:
-        return await comment_count(info, self.row.id)
+        return await comment_count(info, self.row.id, as_of=self.as_of)
 
 
 @strawberry.type
@@ -127,6 +147,12 @@ class RecommendationConnection(Connection[Recommendation]):
         return await self.count()
 
 
-async def recommendation(info: Info, recommendation_id: str) -> Recommendation | None:
-    row = await info.context.loaders.recommendations.load(recommendation_id)
-    return Recommendation.from_row(row) if row is not None else None
+async def recommendation(
+    info: Info, recommendation_id: str, *, as_of: int | None = None
+) -> Recommendation | None:
+    """The recommendation now, or as of a log position (None before it was catalogued)."""
+    if as_of is None:
+        row = await info.context.loaders.recommendations.load(recommendation_id)
+        return Recommendation.from_row(row) if row is not None else None
+    past = await info.context.loaders.recommendations_as_of.load((recommendation_id, as_of))
+    return Recommendation.from_row(past.row, past) if past is not None else None

@@ -92,23 +92,36 @@ class Comment:
         return Comment.from_row(row) if row is not None else None
 
 
-async def comments_on(info: Info, subject_id: str) -> list[Comment]:
-    """The comments on a subject the viewer already sees (never shown to the public)."""
+async def comments_on(info: Info, subject_id: str, *, as_of: int | None = None) -> list[Comment]:
+    """The comments on a subject the viewer already sees (never shown to the public); as of a
+    log position, those posted by then."""
     if not info.context.viewer.sees_members():
         return []
     rows = await info.context.loaders.comments_by_subject.load(subject_id)
+    if as_of is not None:
+        born = await info.context.loaders.born_by.load_many([(row.id, as_of) for row in rows])
+        rows = [row for row, posted in zip(rows, born, strict=True) if posted]
     return [Comment.from_row(row) for row in rows]
 
 
-def comment_count_now(info: Info, subject_id: str) -> int | Awaitable[int | None] | None:
-    """How many comments a subject has, where comments are shown to the viewer."""
+def comment_count_now(
+    info: Info, subject_id: str, *, as_of: int | None = None
+) -> int | Awaitable[int | None] | None:
+    """How many comments a subject has (had, as of a log position), where comments are shown
+    to the viewer."""
     if not info.context.viewer.sees_members():
         return None
+    if as_of is not None:
+        return _count_as_of(info, subject_id, as_of)
     return now_or_later(info.context.loaders.comment_counts, subject_id, int)
 
 
-async def comment_count(info: Info, subject_id: str) -> int | None:
-    found = comment_count_now(info, subject_id)
+async def _count_as_of(info: Info, subject_id: str, as_of: int) -> int | None:
+    return len(await comments_on(info, subject_id, as_of=as_of))
+
+
+async def comment_count(info: Info, subject_id: str, *, as_of: int | None = None) -> int | None:
+    found = comment_count_now(info, subject_id, as_of=as_of)
     return await found if inspect.isawaitable(found) else found
 
 

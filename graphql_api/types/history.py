@@ -66,7 +66,13 @@ class RawEvent:
     topic: str
     timestamp: datetime
     state: str = strawberry.field(description="The stored event, as JSON text.")
-    hash: str = strawberry.field(description="SHA-256 (hex) of the stored state.")
+    leaf_index: int | None = strawberry.field(
+        description="The event's leaf in the audit log; null until the audit tree takes it in."
+    )
+    hash: str | None = strawberry.field(
+        description="The event's RFC 9162 leaf hash (hex) in the audit log, which commits to its"
+        " log position, aggregate, version, topic and stored bytes; null with `leafIndex`."
+    )
 
     @classmethod
     def from_row(cls, row: RawEventRow) -> RawEvent:
@@ -77,5 +83,6 @@ class RawEvent:
             topic=row.topic,
             timestamp=row.timestamp,
             state=row.state,
+            leaf_index=row.leaf_index,
             hash=row.hash,
         )
