@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import pytest
 
-from graphql_api import report_cli
+from graphql_api.cli import build_parser
 from graphql_api.runtime import Runtime
 from graphql_api.settings import Settings
 from reports.canonical import sha256_hex
@@ -17,9 +16,8 @@ from tests.test_reports_content import pdf_text
 
 
 def council_report(settings: Settings, *argv: str) -> int:
-    parser = argparse.ArgumentParser(prog="council")
-    report_cli.register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(["report", *argv])
+    """`council report ...` through the command line's own parser."""
+    args = build_parser().parse_args(["report", *argv])
     result: int = args.func(settings, args)
     return result
 
