@@ -189,3 +189,44 @@ def test_council_replay_reports_equality_and_then_the_altered_table(
     assert differs.returncode == 1
     assert "organisations: DIFFERS (7 live rows, 7 rebuilt)" in differs.stdout
     assert "Someone else" in differs.stdout
+
+
+def test_every_lookup_by_ids_answers_an_empty_list_with_nothing(runtime: Runtime) -> None:
+    from projections.queries import (
+        assessments,
+        catalogue,
+        comments,
+        directory,
+        history,
+        joint_positions,
+        reports,
+    )
+    from projections.queries.store import ReadStore
+
+    lookups = [
+        assessments.assessments_by_ids,
+        catalogue.recommendations_by_ids,
+        catalogue.status_timelines,
+        comments.comments_by_subject,
+        comments.comments_by_ids,
+        comments.comment_versions,
+        comments.comment_counts,
+        directory.organisations_by_ids,
+        directory.members_by_ids,
+        directory.rounds_by_ids,
+        directory.round_recommendation_ids,
+        history.subjects_by_ids,
+        joint_positions.joint_positions_by_ids,
+        joint_positions.revisions_by_position,
+        joint_positions.amendments_by_position,
+        joint_positions.stances_by_position,
+        joint_positions.adoptions_by_position,
+        reports.lifecycle_by_subject,
+        reports.reports_by_ids,
+    ]
+    store = ReadStore(runtime.settings.database)
+    try:
+        for lookup in lookups:
+            assert not lookup(store, []), lookup.__name__
+    finally:
+        store.close()

@@ -67,4 +67,6 @@ def page_of(rows: Sequence[T], first: int, key: Callable[[T], Sequence[Any]]) ->
 
 
 def placeholders(values: Sequence[Any]) -> str:
-    return ", ".join("?" for _ in values)
+    """``?, ?, ?`` for an ``IN (...)`` list; ``NULL`` (matching nothing) for no values, since
+    PostgreSQL refuses an empty ``IN ()``."""
+    return ", ".join("?" for _ in values) or "NULL"
