@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 _CYR_TO_LAT = {
@@ -59,14 +60,43 @@ def cyrillic_to_latin(text: str) -> str:
     return "".join(_CYR_TO_LAT.get(ch, ch) for ch in text)
 
 
+# Word stems in which "dž" or "nj" are two letters (a prefix meeting a root, or a loanword):
+# "nadživeti" is надживети, not наџивети; "injekcija" is инјекција. Each maps to where, in the
+# stem, the pair begins.
+_SPLIT_PAIRS = {
+    stem: stem.index(pair)
+    for stem, pair in (
+        ("nadživ", "dž"),
+        ("nadžnj", "dž"),
+        ("podžanr", "dž"),
+        ("odživ", "dž"),
+        ("injekc", "nj"),
+        ("injunkc", "nj"),
+        ("konjug", "nj"),
+        ("konjunk", "nj"),
+        ("konjektur", "nj"),
+        ("vanjezi", "nj"),
+        ("tanjug", "nj"),
+    )
+}
+_STEM = re.compile("|".join(sorted(_SPLIT_PAIRS, key=len, reverse=True)), re.IGNORECASE)
+
+
+def _split_pairs(text: str) -> set[int]:
+    """Where in ``text`` a "dž" or "nj" is two letters rather than a digraph."""
+    return {m.start() + _SPLIT_PAIRS[m.group().casefold()] for m in _STEM.finditer(text)}
+
+
 def latin_to_cyrillic(text: str) -> str:
-    """Serbian Latin to Serbian Cyrillic; the digraphs lj, nj, dž become one letter."""
+    """Serbian Latin to Serbian Cyrillic; the digraphs lj, nj, dž become one letter, except in
+    the few words where they are two (see ``_SPLIT_PAIRS``)."""
     text = unicodedata.normalize("NFC", text)
+    split = _split_pairs(text)
     out: list[str] = []
     i = 0
     while i < len(text):
         pair = text[i : i + 2]
-        if pair in _LAT_DIGRAPHS:
+        if pair in _LAT_DIGRAPHS and i not in split:
             out.append(_LAT_DIGRAPHS[pair])
             i += 2
             continue

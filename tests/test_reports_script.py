@@ -89,3 +89,22 @@ def test_every_kind_of_report_and_every_event_has_words() -> None:
 def test_times_are_printed_in_utc_whatever_zone_they_were_recorded_in() -> None:
     assert when("2026-03-01T10:00:05+01:00") == "2026-03-01 09:00:05 UTC"
     assert when(None) == ""
+
+
+@pytest.mark.parametrize(
+    ("latin", "cyrillic"),
+    [
+        ("nadživeti", "надживети"),
+        ("Injekcija", "Инјекција"),
+        ("konjugacija", "конјугација"),
+        ("vanjezički", "ванјезички"),
+        ("odžak", "оџак"),
+        ("Njegoš", "Његош"),
+        ("Džamija", "Џамија"),
+    ],
+)
+def test_dz_and_nj_are_one_letter_except_where_a_prefix_or_loanword_makes_them_two(
+    latin: str, cyrillic: str
+) -> None:
+    assert to_cyrillic(latin) == cyrillic
+    assert cyrillic_to_latin(cyrillic) == latin
