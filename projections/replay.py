@@ -7,6 +7,7 @@ table by table. `rebuild` empties the live read models and projects the whole lo
 
 from __future__ import annotations
 
+import secrets
 import tempfile
 from collections import Counter
 from collections.abc import Sequence
@@ -91,7 +92,9 @@ def scratch_database(live: Database, directory: Path | None = None) -> Database:
         handle.close()
         Path(handle.name).unlink()
         return Database(DatabaseUrl(engine="sqlite", path=Path(handle.name)))
-    scratch = Database(replace(url, read_schema_name=f"{url.read_schema}_replay"))
+    # A name of its own, so that two replays at once never rebuild into each other's tables.
+    name = f"{url.read_schema}_replay_{secrets.token_hex(4)}"
+    scratch = Database(replace(url, read_schema_name=name))
     scratch.drop_read_schema()
     scratch.ensure_schemas()
     return scratch

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -168,6 +169,17 @@ def test_a_rebuild_from_scratch_gives_the_same_read_models(
     assert rows(runtime, "SELECT * FROM history ORDER BY log_position") == before
     report = replay(runtime.database, runtime.council.recorder, runtime.council.mapper)
     assert report.equal
+
+
+def test_two_replays_at_once_each_rebuild_in_a_place_of_their_own(
+    runtime: Runtime, played: tuple[World, Any]
+) -> None:
+    council = runtime.council
+    with ThreadPoolExecutor(2) as pool:
+        reports = list(
+            pool.map(lambda _: replay(runtime.database, council.recorder, council.mapper), [1, 2])
+        )
+    assert all(report.equal for report in reports), [r.lines() for r in reports]
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])
