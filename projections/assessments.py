@@ -121,7 +121,7 @@ class AssessmentsProjection(BufferedProjection):
     def revised(self, cur: Cursor, event: Assessment.Revised, position: int) -> None:
         assessment_id = uid(event.originator_id)
         folded = fold(event.narrative)
-        self._touch(
+        self.rows.touch(
             event,
             position,
             revision=event.revision,
@@ -168,7 +168,7 @@ class AssessmentsProjection(BufferedProjection):
             status="active",
         )
         self.active[assessment_id, organisation_id] = position
-        self._touch(event, position)
+        self.rows.touch(event, position)
 
     @handles(Assessment.CoSignatureWithdrawn)
     def co_signature_withdrawn(
@@ -182,7 +182,7 @@ class AssessmentsProjection(BufferedProjection):
             ended_by=uid(event.actor_id),
             end_reason=event.reason,
         )
-        self._touch(event, position)
+        self.rows.touch(event, position)
 
     def _end_signature(self, assessment_id: str, organisation_id: str, **columns: Any) -> None:
         """End the organisation's active signature on the assessment, if it has one."""
@@ -190,22 +190,12 @@ class AssessmentsProjection(BufferedProjection):
         if signed_at is not None:
             self.signatures.update((assessment_id, signed_at), **columns)
 
-    def _touch(self, event: Any, position: int, **columns: Any) -> None:
-        """Set ``columns`` on the event's assessment, with its version, time and position."""
-        self.rows.update(
-            (uid(event.originator_id),),
-            **columns,
-            version=event.originator_version,
-            updated_at=ts(event.timestamp),
-            log_position=position,
-        )
-
     def _state(self, event: Any, position: int, state: AssessmentState, **columns: Any) -> None:
         assessment_id = uid(event.originator_id)
         track, previous = self.seen[assessment_id]
         visibility = assessment_visibility(state, Track(track), Visibility(previous))
         self.seen[assessment_id] = (track, visibility.value)
-        self._touch(event, position, state=state.value, visibility=visibility.value, **columns)
+        self.rows.touch(event, position, state=state.value, visibility=visibility.value, **columns)
 
     def _revision(self, assessment_id: str, number: int, event: Any, position: int) -> None:
         self.revisions.add(

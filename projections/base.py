@@ -206,6 +206,17 @@ class Rows:
         else:
             self.changed.setdefault(key, {}).update(values)
 
+    def touch(self, event: Any, position: int, **values: Any) -> None:
+        """Set ``values`` on the row of the event's aggregate, with its version, time and
+        log position (for tables keyed by the aggregate's id alone)."""
+        self.update(
+            (uid(event.originator_id),),
+            **values,
+            version=event.originator_version,
+            updated_at=ts(event.timestamp),
+            log_position=position,
+        )
+
     def clear(self) -> None:
         self.new.clear()
         self.changed.clear()

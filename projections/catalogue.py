@@ -133,7 +133,7 @@ class CatalogueProjection(BufferedProjection):
             {k: opt(v) if not isinstance(v, list) else v for k, v in event.changes.items()}
         )
         text = search_text(entry)
-        self._touch(
+        self.rows.touch(
             event,
             position,
             mechanism=entry["mechanism"],
@@ -159,7 +159,7 @@ class CatalogueProjection(BufferedProjection):
         self, cur: Cursor, event: Recommendation.ResponsibleBodiesAssigned, position: int
     ) -> None:
         bodies = [uid(b) for b in event.organisation_ids]
-        self._touch(event, position, responsible_body_ids=to_json(bodies))
+        self.rows.touch(event, position, responsible_body_ids=to_json(bodies))
         rows = [("responsible_body", b) for b in bodies]
         self.facets.set(uid(event.originator_id), RESPONSIBLE, rows, replace=True)
 
@@ -174,7 +174,7 @@ class CatalogueProjection(BufferedProjection):
             "reason": event.reason,
             "log_position": position,
         }
-        self._touch(
+        self.rows.touch(
             event,
             position,
             status=event.status.value,
@@ -206,16 +206,6 @@ class CatalogueProjection(BufferedProjection):
         for column in LIST_COLUMNS:
             entry[column] = json.loads(entry[column])
         return entry
-
-    def _touch(self, event: Any, position: int, **columns: Any) -> None:
-        """Set ``columns`` on the event's recommendation, with its version, time and position."""
-        self.rows.update(
-            (uid(event.originator_id),),
-            **columns,
-            version=event.originator_version,
-            updated_at=ts(event.timestamp),
-            log_position=position,
-        )
 
     def _index(self, cur: Cursor, rec_id: str, text: str, *, new: bool) -> None:
         # PostgreSQL indexes the column itself; SQLite keeps an FTS5 table beside it. Its id is

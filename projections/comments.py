@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from domain.comment import Comment, CommentState
 from projections.base import Appends, BufferedProjection, Rows, handles, opt, ts, uid
 from projections.db import Cursor, Engine
@@ -60,28 +58,18 @@ class CommentsProjection(BufferedProjection):
 
     @handles(Comment.Edited)
     def edited(self, cur: Cursor, event: Comment.Edited, position: int) -> None:
-        self._touch(event, position, text=event.text, revision=event.version)
+        self.rows.touch(event, position, text=event.text, revision=event.version)
         self.versions.add(uid(event.originator_id), event.version, event.text, ts(event.timestamp))
 
     @handles(Comment.Retracted)
     def retracted(self, cur: Cursor, event: Comment.Retracted, position: int) -> None:
-        self._touch(event, position, state=CommentState.RETRACTED.value)
+        self.rows.touch(event, position, state=CommentState.RETRACTED.value)
 
     @handles(Comment.Hidden)
     def hidden(self, cur: Cursor, event: Comment.Hidden, position: int) -> None:
-        self._touch(
+        self.rows.touch(
             event,
             position,
             state=CommentState.HIDDEN.value,
             moderation_reason=event.reason,
-        )
-
-    def _touch(self, event: Any, position: int, **columns: Any) -> None:
-        """Set ``columns`` on the event's comment, with its version, time and position."""
-        self.rows.update(
-            (uid(event.originator_id),),
-            **columns,
-            version=event.originator_version,
-            updated_at=ts(event.timestamp),
-            log_position=position,
         )

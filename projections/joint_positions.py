@@ -165,7 +165,7 @@ class JointPositionsProjection(BufferedProjection):
         known = self.seen[position_id]
         status = event.proposed_status.value
         self.seen[position_id] = known._replace(text=event.text, proposed_status=status)
-        self._touch(
+        self.rows.touch(
             event, position, revision=event.revision, text=event.text, proposed_status=status
         )
         self._revision(
@@ -198,7 +198,7 @@ class JointPositionsProjection(BufferedProjection):
             log_position=position,
         )
         self.amendment_texts[amendment_id] = event.text
-        self._touch(event, position)
+        self.rows.touch(event, position)
 
     @handles(JointPosition.AmendmentAccepted)
     def amendment_accepted(
@@ -210,7 +210,7 @@ class JointPositionsProjection(BufferedProjection):
         known = self.seen[position_id]
         self.seen[position_id] = known._replace(text=text)
         note = f"amendment accepted: {event.reason}" if event.reason else "amendment accepted"
-        self._touch(event, position, revision=event.revision, text=text)
+        self.rows.touch(event, position, revision=event.revision, text=text)
         self._revision(
             position_id,
             event.revision,
@@ -228,7 +228,7 @@ class JointPositionsProjection(BufferedProjection):
         self, cur: Cursor, event: JointPosition.AmendmentRejected, position: int
     ) -> None:
         self._decide(event, position, AmendmentState.REJECTED, None)
-        self._touch(event, position)
+        self.rows.touch(event, position)
 
     @handles(JointPosition.Endorsed, JointPosition.DissentRecorded)
     def stance(self, cur: Cursor, event: Any, position: int) -> None:
@@ -243,7 +243,7 @@ class JointPositionsProjection(BufferedProjection):
             event.statement,
             ts(event.timestamp),
         )
-        self._touch(event, position)
+        self.rows.touch(event, position)
 
     @handles(JointPosition.Adopted)
     def adopted(self, cur: Cursor, event: JointPosition.Adopted, position: int) -> None:
@@ -287,17 +287,7 @@ class JointPositionsProjection(BufferedProjection):
         published = self.seen[uid(event.originator_id)].published
         published = published or "published_revision" in columns
         visibility = position_visibility(state, ever_published=published)
-        self._touch(event, position, state=state.value, visibility=visibility.value, **columns)
-
-    def _touch(self, event: Any, position: int, **columns: Any) -> None:
-        """Set ``columns`` on the event's joint position, with its version, time and position."""
-        self.rows.update(
-            (uid(event.originator_id),),
-            **columns,
-            version=event.originator_version,
-            updated_at=ts(event.timestamp),
-            log_position=position,
-        )
+        self.rows.touch(event, position, state=state.value, visibility=visibility.value, **columns)
 
     def _decide(
         self, event: Any, position: int, state: AmendmentState, revision: int | None
