@@ -257,13 +257,18 @@ class Council(Application[UUID]):
         return Outcome(member.id, self._commit(member), member.version)
 
     @retried_on_conflict
-    def erase_personal_data(self, actor: Actor, member_id: UUID, *, reason: str) -> Outcome:
+    def erase_personal_data(
+        self, actor: Actor, member_id: UUID, *, expected_revision: int, reason: str
+    ) -> Outcome:
         rules.require(
             rules.may_erase_personal_data(actor), "only the secretariat erases personal data"
         )
         member = self.member(member_id)
         member.erase_personal_data(
-            reason=clean_line("reason", reason), actor_id=actor.member_id, at=self.clock()
+            expected_revision=expected_revision,
+            reason=clean_line("reason", reason),
+            actor_id=actor.member_id,
+            at=self.clock(),
         )
         position = self._commit(member)
         self.vault.erase(member_id)
@@ -526,7 +531,7 @@ class Council(Application[UUID]):
 
     @retried_on_conflict
     def withdraw_co_signature(
-        self, actor: Actor, assessment_id: UUID, *, reason: str = ""
+        self, actor: Actor, assessment_id: UUID, *, expected_revision: int, reason: str = ""
     ) -> Outcome:
         assessment = self.assessment(assessment_id)
         organisation_id = _organisation_of(actor)
@@ -536,6 +541,7 @@ class Council(Application[UUID]):
         )
         assessment.withdraw_co_signature(
             organisation_id=organisation_id,
+            expected_revision=expected_revision,
             reason=clean_text("reason", reason, required=False),
             actor_id=actor.member_id,
             at=self.clock(),
@@ -635,10 +641,13 @@ class Council(Application[UUID]):
         return Outcome(comment.id, self._commit(comment), comment.revision)
 
     @retried_on_conflict
-    def retract_comment(self, actor: Actor, comment_id: UUID, *, reason: str = "") -> Outcome:
+    def retract_comment(
+        self, actor: Actor, comment_id: UUID, *, expected_revision: int, reason: str = ""
+    ) -> Outcome:
         comment = self.comment(comment_id)
         rules.require(rules.may_edit_comment(actor, comment.author_id), "only the author retracts")
         comment.retract(
+            expected_revision=expected_revision,
             reason=clean_text("reason", reason, required=False),
             actor_id=actor.member_id,
             at=self.clock(),
@@ -646,10 +655,17 @@ class Council(Application[UUID]):
         return Outcome(comment.id, self._commit(comment), comment.revision)
 
     @retried_on_conflict
-    def hide_comment(self, actor: Actor, comment_id: UUID, *, reason: str) -> Outcome:
+    def hide_comment(
+        self, actor: Actor, comment_id: UUID, *, expected_revision: int, reason: str
+    ) -> Outcome:
         rules.require(rules.may_moderate(actor), "only the secretariat moderates comments")
         comment = self.comment(comment_id)
-        comment.hide(reason=clean_text("reason", reason), actor_id=actor.member_id, at=self.clock())
+        comment.hide(
+            expected_revision=expected_revision,
+            reason=clean_text("reason", reason),
+            actor_id=actor.member_id,
+            at=self.clock(),
+        )
         return Outcome(comment.id, self._commit(comment), comment.revision)
 
     # --- joint positions ------------------------------------------------------------------

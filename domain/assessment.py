@@ -227,9 +227,16 @@ class Assessment(Aggregate):
         return True
 
     def withdraw_co_signature(
-        self, *, organisation_id: UUID, reason: str, actor_id: UUID, at: datetime
+        self,
+        *,
+        organisation_id: UUID,
+        expected_revision: int,
+        reason: str,
+        actor_id: UUID,
+        at: datetime,
     ) -> None:
         self._ensure_state(AssessmentState.OPEN_FOR_SIGNATURE)
+        self.check_revision(expected_revision)
         existing = self.signatures.get(organisation_id)
         if existing is None:
             raise WrongState(

@@ -122,23 +122,29 @@ class Comment(Aggregate):
     def text(self) -> str:
         return self.versions[-1].text
 
-    def edit(self, *, expected_revision: int, text: str, actor_id: UUID, at: datetime) -> None:
-        self._ensure_visible()
-        if expected_revision != self.revision:
+    def check_revision(self, expected: int) -> None:
+        if expected != self.revision:
             raise Conflict(
-                f"the comment is at version {self.revision}, not {expected_revision}",
+                f"the comment is at version {self.revision}, not {expected}",
                 current_revision=self.revision,
             )
+
+    def edit(self, *, expected_revision: int, text: str, actor_id: UUID, at: datetime) -> None:
+        self._ensure_visible()
+        self.check_revision(expected_revision)
         self.trigger_event(
             self.Edited, actor_id=actor_id, version=self.revision + 1, text=text, timestamp=at
         )
 
-    def retract(self, *, reason: str, actor_id: UUID, at: datetime) -> None:
+    def retract(self, *, expected_revision: int, reason: str, actor_id: UUID, at: datetime) -> None:
         self._ensure_visible()
+        self.check_revision(expected_revision)
         self.trigger_event(self.Retracted, actor_id=actor_id, reason=reason, timestamp=at)
 
-    def hide(self, *, reason: str, actor_id: UUID, at: datetime) -> None:
+    def hide(self, *, expected_revision: int, reason: str, actor_id: UUID, at: datetime) -> None:
+        """Moderation of the version the moderator read; a later edit is a Conflict."""
         self._ensure_visible()
+        self.check_revision(expected_revision)
         self.trigger_event(self.Hidden, actor_id=actor_id, reason=reason, timestamp=at)
 
     def _ensure_visible(self) -> None:

@@ -11,7 +11,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from domain.errors import Invalid, WrongState
+from domain.errors import Conflict, Invalid, WrongState
 from domain.values import Role
 
 
@@ -94,9 +94,20 @@ class Member(Aggregate):
         self._ensure_active()
         self.trigger_event(self.Deactivated, actor_id=actor_id, reason=reason, timestamp=at)
 
-    def erase_personal_data(self, *, reason: str, actor_id: UUID, at: datetime) -> None:
+    def check_revision(self, expected: int) -> None:
+        """A member's revision is its version: every change to the member counts."""
+        if expected != self.version:
+            raise Conflict(
+                f"the member is at revision {self.version}, not {expected}",
+                current_revision=self.version,
+            )
+
+    def erase_personal_data(
+        self, *, expected_revision: int, reason: str, actor_id: UUID, at: datetime
+    ) -> None:
         if self.erased:
             raise WrongState("this member's personal data was already erased", state="erased")
+        self.check_revision(expected_revision)
         self.trigger_event(self.PersonalDataErased, actor_id=actor_id, reason=reason, timestamp=at)
 
     def _ensure_active(self) -> None:

@@ -207,16 +207,21 @@ class AssessmentMutation:
             ),
         )
 
-    @strawberry.mutation
+    @described.mutation(
+        "Your organisation withdraws its co-signature, with the assessment at the revision you saw."
+    )
     async def withdraw_co_signature(
-        self, info: Info, assessment_id: strawberry.ID, reason: str = ""
+        self, info: Info, assessment_id: strawberry.ID, expected_revision: int, reason: str = ""
     ) -> AssessmentResult:
         return await _result(
             info,
             await perform(
                 info,
                 lambda actor: council(info).withdraw_co_signature(
-                    actor, uid(assessment_id, "assessmentId"), reason=reason
+                    actor,
+                    uid(assessment_id, "assessmentId"),
+                    expected_revision=expected_revision,
+                    reason=reason,
                 ),
             ),
         )

@@ -81,30 +81,36 @@ class CommentMutation:
             ),
         )
 
-    @strawberry.mutation
+    @described.mutation("The author retracts the version they saw; the trace stays.")
     async def retract_comment(
-        self, info: Info, comment_id: strawberry.ID, reason: str = ""
+        self, info: Info, comment_id: strawberry.ID, expected_revision: int, reason: str = ""
     ) -> CommentResult:
         return await _result(
             info,
             await perform(
                 info,
                 lambda actor: council(info).retract_comment(
-                    actor, uid(comment_id, "commentId"), reason=reason
+                    actor,
+                    uid(comment_id, "commentId"),
+                    expected_revision=expected_revision,
+                    reason=reason,
                 ),
             ),
         )
 
     @described.mutation("Moderation by the secretariat; the trace stays.")
     async def hide_comment(
-        self, info: Info, comment_id: strawberry.ID, reason: str
+        self, info: Info, comment_id: strawberry.ID, expected_revision: int, reason: str
     ) -> CommentResult:
         return await _result(
             info,
             await perform(
                 info,
                 lambda actor: council(info).hide_comment(
-                    actor, uid(comment_id, "commentId"), reason=reason
+                    actor,
+                    uid(comment_id, "commentId"),
+                    expected_revision=expected_revision,
+                    reason=reason,
                 ),
             ),
         )

@@ -103,12 +103,15 @@ class DirectoryMutation:
         "The secretariat erases a member's name and e-mail; the history stays whole."
     )
     async def erase_personal_data(
-        self, info: Info, member_id: strawberry.ID, reason: str
+        self, info: Info, member_id: strawberry.ID, expected_revision: int, reason: str
     ) -> MemberResult:
         done: Outcome | ProblemType = await perform(
             info,
             lambda actor: council(info).erase_personal_data(
-                actor, uid(member_id, "memberId"), reason=reason
+                actor,
+                uid(member_id, "memberId"),
+                expected_revision=expected_revision,
+                reason=reason,
             ),
         )
         if not isinstance(done, Outcome):

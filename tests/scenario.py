@@ -182,7 +182,9 @@ def play_round(world: World) -> RoundRecord:
     record.steps["revised_3"] = step.log_position
     step = council.co_sign_assessment(world.cso_b, a.id, revision=3)
     record.steps["b_signed_3"] = step.log_position
-    step = council.withdraw_co_signature(world.cso_c, a.id, reason="We disagree with the rating")
+    step = council.withdraw_co_signature(
+        world.cso_c, a.id, expected_revision=3, reason="We disagree with the rating"
+    )
     record.steps["c_withdrew"] = step.log_position
     step = council.submit_assessment(world.cso_a, a.id, expected_revision=3)
     record.steps["submitted"] = step.log_position

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
+from uuid import UUID
 
 import pytest
 
@@ -208,8 +209,12 @@ CASES = [
     ),
     Case(
         "withdrawCoSignature",
-        "assessmentId:ID! reason:String!",
-        lambda api: {**_assessment(api, signed=True), "reason": "We disagree with the rating"},
+        "assessmentId:ID! expectedRevision:Int! reason:String!",
+        lambda api: {
+            **_assessment(api, signed=True),
+            "expectedRevision": 1,
+            "reason": "We disagree with the rating",
+        },
         ("other_cso",),
         wrong_state=("signatory", "state_body"),
         bad_input={"reason": "bad\x00reason"},
@@ -257,16 +262,20 @@ CASES = [
     ),
     Case(
         "retractComment",
-        "commentId:ID! reason:String!",
-        lambda api: {**_comment(api), "reason": "Posted on the wrong recommendation"},
+        "commentId:ID! expectedRevision:Int! reason:String!",
+        lambda api: {
+            **_comment(api),
+            "expectedRevision": 1,
+            "reason": "Posted on the wrong recommendation",
+        },
         ("editor",),
         bad_input={"reason": "\x1b[31m"},
         bad_field="reason",
     ),
     Case(
         "hideComment",
-        "commentId:ID! reason:String!",
-        lambda api: {**_comment(api), "reason": "Names a private person"},
+        "commentId:ID! expectedRevision:Int! reason:String!",
+        lambda api: {**_comment(api), "expectedRevision": 1, "reason": "Names a private person"},
         ("secretariat",),
         bad_input={"reason": ""},
         bad_field="reason",
@@ -379,8 +388,8 @@ CASES = [
     ),
     Case(
         "erasePersonalData",
-        "memberId:ID! reason:String!",
-        lambda api: {**_member(api), "reason": "Asked by the person"},
+        "memberId:ID! expectedRevision:Int! reason:String!",
+        lambda api: {**_member(api), "expectedRevision": 1, "reason": "Asked by the person"},
         ("secretariat",),
         bad_input={"reason": ""},
         bad_field="reason",
@@ -455,3 +464,51 @@ def test_a_stale_expected_revision_is_a_conflict_carrying_the_current_revision(a
         "currentRevision": 2,
     }
     assert api.log_position() == before
+
+
+def _moved_on(api: Api, case: str, variables: dict[str, Any]) -> int:
+    """Someone else changes the subject after the caller read it at revision 1."""
+    council, world = api.runtime.council, api.world
+    if case == "withdrawCoSignature":
+        outcome = council.revise_assessment(
+            world.cso_a,
+            UUID(variables["assessmentId"]),
+            expected_revision=1,
+            rating="partially_implemented",
+            narrative="Established in 2014; it meets rarely.",
+        )
+    elif case == "erasePersonalData":
+        outcome = council.change_member_roles(
+            Actor.operator(), UUID(variables["memberId"]), roles=["editor", "signatory"]
+        )
+    else:
+        outcome = council.edit_comment(
+            cast_of(api)["editor"],
+            UUID(variables["commentId"]),
+            expected_revision=1,
+            text="The 2014 decision, Gazette 49.",
+        )
+    api.settle(outcome.log_position)
+    return 2
+
+
+STALE_CASES = ("withdrawCoSignature", "retractComment", "hideComment", "erasePersonalData")
+
+
+@pytest.mark.parametrize("name", STALE_CASES)
+def test_a_stale_expected_revision_to_every_edit_is_a_conflict_and_stores_nothing(
+    api: Api, name: str
+) -> None:
+    case = next(c for c in CASES if c.name == name)
+    caller = cast_of(api)[case.allowed[0]]
+    variables = case.prepare(api)
+    current = _moved_on(api, name, variables)
+    before = api.log_position()
+    result = _try(api, case, caller, variables)
+    assert result["__typename"] == "Conflict", (name, result)
+    assert result["currentRevision"] == current, (name, result)
+    assert result["message"].endswith(f" {current}, not 1"), (name, result)
+    assert api.log_position() == before, f"{name} stored an event"
+    variables["expectedRevision"] = current
+    done = _try(api, case, caller, variables)
+    assert done["__typename"].endswith("Payload"), (name, done)

@@ -185,7 +185,8 @@ def test_an_erased_member_shows_as_an_erased_member_of_the_organisation(api: Api
     play_round(world)
     result = api.data(
         world.secretariat,
-        """mutation E($id: ID!) { erasePersonalData(memberId: $id, reason: "Asked by the person")
+        """mutation E($id: ID!) { erasePersonalData(memberId: $id, expectedRevision: 1,
+           reason: "Asked by the person")
            { __typename ... on MemberPayload { member { name email erased } } } }""",
         id=str(world.cso_a.member_id),
     )["erasePersonalData"]
@@ -226,7 +227,10 @@ def test_retracted_comment_text_is_hidden_except_from_auditors(api: Api) -> None
         subject_id=world.recommendation_id,
         text="A remark to take back.",
     )
-    api.settle(council.retract_comment(world.cso_a, comment.id, reason="Wrong place").log_position)
+    retracted = council.retract_comment(
+        world.cso_a, comment.id, expected_revision=1, reason="Wrong place"
+    )
+    api.settle(retracted.log_position)
     query = "{ recommendations { edges { node { comments { state text versions { text } } } } } }"
 
     def comments(viewer: Any) -> list[Any]:

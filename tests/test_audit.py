@@ -243,7 +243,9 @@ def test_after_erasure_the_database_holds_no_name_or_email_and_still_verifies(
     play_round(world)
     _checkpointed(runtime)
     member = world.cso_b.member_id
-    runtime.council.erase_personal_data(world.secretariat, member, reason="Request of the person")
+    runtime.council.erase_personal_data(
+        world.secretariat, member, expected_revision=1, reason="Request of the person"
+    )
     runtime.runner.catch_up()
     runtime.audit.catch_up()
     _checkpointed(runtime)

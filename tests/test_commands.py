@@ -57,6 +57,76 @@ def test_a_stale_expected_revision_is_a_conflict_that_stores_nothing(
     assert error.current_revision == 2
 
 
+def test_withdrawing_a_co_signature_from_a_revision_no_longer_current_is_a_conflict(
+    runtime: Runtime, world: World
+) -> None:
+    council = world.council
+    a = _assessment(world, open_round(world))
+    council.open_assessment_for_signature(world.cso_a, a.id, expected_revision=1)
+    council.co_sign_assessment(world.cso_b, a.id, revision=1)
+    council.revise_assessment(
+        world.cso_a, a.id, expected_revision=1, rating="not_implemented", narrative="Second."
+    )
+    error = _refused(
+        runtime,
+        Conflict,
+        lambda: council.withdraw_co_signature(
+            world.cso_b, a.id, expected_revision=1, reason="We disagree"
+        ),
+    )
+    assert isinstance(error, Conflict)
+    assert error.current_revision == 2
+    assert error.message == "the assessment is at revision 2, not 1"
+    council.withdraw_co_signature(world.cso_b, a.id, expected_revision=2, reason="We disagree")
+    assert world.organisations["cso_b"] not in council.assessment(a.id).signatures
+
+
+def test_retracting_or_hiding_a_comment_edited_since_it_was_read_is_a_conflict(
+    runtime: Runtime, world: World
+) -> None:
+    council = world.council
+    comment = council.post_comment(
+        world.cso_a,
+        subject_kind="recommendation",
+        subject_id=world.recommendation_id,
+        text="First thoughts.",
+    )
+    council.edit_comment(world.cso_a, comment.id, expected_revision=1, text="Second thoughts.")
+    for command in (
+        lambda: council.retract_comment(
+            world.cso_a, comment.id, expected_revision=1, reason="Withdrawn"
+        ),
+        lambda: council.hide_comment(
+            world.secretariat, comment.id, expected_revision=1, reason="Off topic"
+        ),
+    ):
+        error = _refused(runtime, Conflict, command)
+        assert isinstance(error, Conflict)
+        assert error.current_revision == 2
+        assert error.message == "the comment is at version 2, not 1"
+    council.hide_comment(world.secretariat, comment.id, expected_revision=2, reason="Off topic")
+    assert council.comment(comment.id).state.value == "hidden"
+
+
+def test_erasing_personal_data_of_a_member_changed_since_it_was_read_is_a_conflict(
+    runtime: Runtime, world: World
+) -> None:
+    council = world.council
+    member_id = world.cso_a.member_id
+    council.change_member_roles(Actor.operator(), member_id, roles=["editor"])
+    error = _refused(
+        runtime,
+        Conflict,
+        lambda: council.erase_personal_data(
+            world.secretariat, member_id, expected_revision=1, reason="Asked by the person"
+        ),
+    )
+    assert isinstance(error, Conflict)
+    assert error.current_revision == 2
+    assert error.message == "the member is at revision 2, not 1"
+    assert council.personal_data(member_id) is not None, "a refused erasure destroyed the key"
+
+
 def test_of_two_threads_revising_the_same_assessment_at_once_exactly_one_wins(
     runtime: Runtime, world: World
 ) -> None:
@@ -317,7 +387,9 @@ def test_erasing_a_member_keeps_the_history_but_not_the_name(
         "name": "Member of Belgrade Centre for Human Rights",
         "email": "cso_a@example.org",
     }
-    council.erase_personal_data(world.secretariat, member_id, reason="Asked by the person")
+    council.erase_personal_data(
+        world.secretariat, member_id, expected_revision=1, reason="Asked by the person"
+    )
     assert council.personal_data(member_id) is None
     assert council.member(member_id).erased
     _refused(runtime, NotAllowed, lambda: council.actor_for(member_id))

@@ -61,6 +61,7 @@ class Member:
     roles: list[Role]
     active: bool
     erased: bool
+    revision: int = strawberry.field(description="Named by erasePersonalData.")
     row: strawberry.Private[MemberRow]
 
     @described.answered(Organisation | None)
@@ -110,6 +111,7 @@ class Member:
             roles=[Role(role) for role in row.roles],
             active=row.active,
             erased=row.erased,
+            revision=row.version,
             row=row,
         )
 

@@ -68,10 +68,10 @@ from graphql_api.settings import Settings
 from projections.db import Database
 from projections.replay import rebuild
 from projections.runner import REBUILD_BATCH_SIZE
+from tests.benchmarks.results import write_section
 from tests.conftest import postgres_url_or_skip
 
 ROOT = Path(__file__).resolve().parents[2]
-RESULTS = ROOT / "docs" / "benchmarks.md"
 SECTION = "## Read models"
 COMMAND = 'make benchmark PYTEST_ARGS="-k projection"'
 SECRET = "a-benchmark-signing-key-0123456789abcdef"
@@ -359,6 +359,7 @@ class Seeder:
                 organisation_id = rng.choice(sorted(a.signatures, key=str))
                 a.withdraw_co_signature(
                     organisation_id=organisation_id,
+                    expected_revision=a.revision,
                     reason="We no longer agree with the rating",
                     actor_id=self.cast.member(rng, organisation_id),
                     at=self.clock(),
@@ -830,7 +831,7 @@ def test_rebuilding_every_read_model_from_the_log_and_following_steady_writes(
     figures = Figures(seeded.events, seeded.seconds, raw, decoded, rebuilt, lag)
     report = _report(figures, url)
     print("\n" + report)
-    _write_section(RESULTS, report)
+    write_section(SECTION, report)
 
     # A benchmark, not a timed test: the targets are reported (met or not), never asserted.
     assert lag.commands >= WRITE_RATE * WRITE_SECONDS * 0.9, "the writer could not keep its rate"
@@ -910,22 +911,3 @@ def _rate(values: list[float]) -> str:
 
 def _met(met: bool) -> str:
     return "met" if met else "**not met**"
-
-
-def _write_section(path: Path, section: str) -> None:
-    """Replace this benchmark's section of the results file, keeping every other section."""
-    intro = (
-        "# Benchmarks\n\n"
-        "Figures measured on the project's 2-core machine; ratios and medians. Each section says"
-        " which command produced it.\n\n"
-    )
-    text = path.read_text(encoding="utf-8") if path.exists() else intro
-    start = text.find(SECTION)
-    if start == -1:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        end = text.find("\n## ", start + len(SECTION))
-        rest = text[end + 1 :] if end != -1 else ""
-        text = text[:start] + section + ("\n" + rest if rest else "")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
