@@ -188,6 +188,11 @@ def can_read_raw_log(viewer: Actor | None) -> bool:
     return viewer is not None and (is_auditor(viewer) or viewer.is_operator)
 
 
+def can_read_inclusion_proofs(viewer: Actor | None) -> bool:
+    """Auditors, who read the log, and the secretariat, which signs its checkpoints."""
+    return can_read_raw_log(viewer) or (viewer is not None and is_secretariat(viewer))
+
+
 def can_see_hidden_text(viewer: Actor | None) -> bool:
     """Retracted and moderated comment text stays readable for auditors only."""
     return viewer is not None and (is_auditor(viewer) or viewer.is_operator)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import base64
 import json
+import math
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from graphql_api.runtime import Runtime
 from graphql_api.settings import Settings
 from projections.audit import checkpoint as notes
 from projections.audit import service
+from projections.audit.keeper import CheckpointSchedule
 from projections.audit.log import leaf_data
 from projections.audit.verify import verify
 
@@ -29,6 +31,33 @@ def _named_keys(values: list[str]) -> dict[str, Ed25519PublicKey]:
             raise ValueError(f"--public-key {value!r}: write NAME=FILE.pem")
         keys[name] = notes.load_public_key(Path(path).read_bytes())
     return keys
+
+
+def positive_seconds(text: str) -> float:
+    """An interval in seconds, for `council project --checkpoint-every`."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a number of seconds greater than 0")
+    return value
+
+
+def checkpoint_schedule(runtime: Runtime, every_seconds: float) -> CheckpointSchedule:
+    """Checkpoints signed by `council project` as `council audit checkpoint` signs them."""
+    settings = runtime.settings
+    if not settings.embedded and settings.audit_key_file is None:
+        raise ValueError(
+            "scheduled checkpoints on PostgreSQL need COUNCIL_AUDIT_KEY_FILE: every"
+            " `council project` process must sign with the same key"
+        )
+    return CheckpointSchedule(
+        every=timedelta(seconds=every_seconds),
+        origin=settings.origin,
+        signer=settings.audit_signer,
+        key=runtime.audit_signing_key(),
+    )
 
 
 def cmd_checkpoint(settings: Settings, args: argparse.Namespace) -> int:

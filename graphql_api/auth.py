@@ -61,9 +61,7 @@ class Viewer:
         return rules.can_read_raw_log(self.actor)
 
     def reads_inclusion_proofs(self) -> bool:
-        """Auditors, who read the log, and the secretariat, which signs its checkpoints."""
-        actor = self.actor
-        return rules.can_read_raw_log(actor) or (actor is not None and rules.is_secretariat(actor))
+        return rules.can_read_inclusion_proofs(self.actor)
 
     def sees_hidden_text(self) -> bool:
         return rules.can_see_hidden_text(self.actor)

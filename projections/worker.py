@@ -5,7 +5,8 @@ a second `council project` started beside it waits as a standby and takes over t
 whose locks are released (the active process stopped or died). The read models a process holds
 travel together, the log read once per batch for all of them. The runner wakes on the event store's
 NOTIFY and also polls, sets a failing read model aside to retry it alone with back-off (the others
-go on), and stops after its current batch on SIGTERM/SIGINT.
+go on), and stops after its current batch on SIGTERM/SIGINT. The audit tree is kept the same way,
+under a lock of its own (``projections.audit.keeper``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,13 @@ from typing import Any
 import psycopg
 import structlog
 
+from projections.audit.keeper import (
+    AUDIT_LOCK_NAME,
+    AdvisoryLock,
+    AuditKeeper,
+    CheckpointSchedule,
+)
+from projections.audit.log import AuditLog
 from projections.base import Projection
 from projections.runner import ProjectionRunner
 
@@ -164,11 +172,21 @@ def supervise(
     *,
     conninfo: str | None,
     schema: str,
+    audit: AuditLog | None = None,
+    checkpoints: CheckpointSchedule | None = None,
 ) -> None:
-    """Keep ``projections`` caught up until ``stop`` is set."""
+    """Keep ``projections`` (and the ``audit`` tree, signing ``checkpoints``) caught up until
+    ``stop`` is set."""
     supervisor = Supervisor(runner, projections, stop, conninfo=conninfo, schema=schema)
     thread = threading.Thread(target=supervisor.run, name="project", daemon=True)
     thread.start()
+    threads = [thread]
+    if audit is not None:
+        lock = AdvisoryLock(conninfo, advisory_key(schema, AUDIT_LOCK_NAME)) if conninfo else None
+        keeper = AuditKeeper(audit, stop, lock=lock, schedule=checkpoints)
+        threads.append(threading.Thread(target=keeper.run, name="audit", daemon=True))
+        threads[-1].start()
     while not stop.is_set():
         stop.wait(1.0)
-    thread.join(timeout=30)
+    for running in threads:
+        running.join(timeout=30)

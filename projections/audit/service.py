@@ -50,6 +50,16 @@ def make_checkpoint(
     return stored
 
 
+def latest_checkpoint_head(log: AuditLog) -> tuple[int, datetime] | None:
+    """The tree size and signing time of the latest stored checkpoint (None before the first)."""
+    with log.database.transaction(snapshot=True) as cur:
+        cur.execute(
+            "SELECT tree_size, issued_at FROM audit_checkpoints ORDER BY tree_size DESC LIMIT 1"
+        )
+        row = cur.fetchone()
+    return (int(row[0]), datetime.fromisoformat(str(row[1]))) if row else None
+
+
 def latest_checkpoint(log: AuditLog, *, at_or_below: int | None = None) -> str | None:
     with log.database.transaction(snapshot=True) as cur:
         if at_or_below is None:
