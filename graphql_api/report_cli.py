@@ -16,7 +16,7 @@ from graphql_api.runtime import Runtime
 from graphql_api.settings import Settings
 from projections.queries.store import ReadStore
 from projections.runner import ProjectionTimeout
-from reports import service, storage
+from reports import storage
 from reports.kinds import LANGUAGES, Kind
 
 
@@ -48,6 +48,8 @@ def _open(settings: Settings) -> tuple[Runtime, ReadStore]:
 
 
 def cmd_generate(settings: Settings, args: argparse.Namespace) -> int:
+    from reports import service  # WeasyPrint loads only for report commands
+
     runtime, store = _open(settings)
     try:
         actor = _actor(runtime, args.member)
@@ -84,6 +86,8 @@ def cmd_generate(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_versions(settings: Settings, args: argparse.Namespace) -> int:
+    from reports import service  # WeasyPrint loads only for report commands
+
     runtime, store = _open(settings)
     try:
         found = service.versions(store, _actor(runtime, args.member), args.report_id)
@@ -99,6 +103,8 @@ def cmd_versions(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_diff(settings: Settings, args: argparse.Namespace) -> int:
+    from reports import service  # WeasyPrint loads only for report commands
+
     runtime, store = _open(settings)
     try:
         rows = service.diff(
@@ -115,6 +121,8 @@ def cmd_diff(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_download(settings: Settings, args: argparse.Namespace) -> int:
+    from reports import service  # WeasyPrint loads only for report commands
+
     runtime, store = _open(settings)
     try:
         pdf = service.pdf_bytes(store, _actor(runtime, args.member), args.report_id, args.version)
