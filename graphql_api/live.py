@@ -78,6 +78,8 @@ class LiveFeed:
         self.channel = channel
         self.poll_seconds = poll_seconds
         self.position = 0
+        self.subscribers = 0
+        """Subscriptions following the feed now (each ``follow`` while it runs)."""
         self._changed: asyncio.Condition | None = None
         self._wake: asyncio.Event | None = None
         self._tasks: list[asyncio.Task[None]] = []
@@ -185,21 +187,25 @@ async def follow(
 ) -> AsyncIterator[HistoryRow]:
     """History rows after ``since`` in log order, then each new one as it is projected."""
     last = since
-    while True:
-        scanned = feed.position
-        rows = await feed.read(
-            history_after,
-            feed.store,
-            scope,
-            after=last,
-            limit=BATCH,
-            subject_id=subject_id,
-            round_id=round_id,
-        )
-        for row in rows:
-            yield row
-            last = row.log_position
-        if len(rows) == BATCH:
-            continue
-        last = max(last, scanned)
-        await feed.wait_beyond(last, heartbeat)
+    feed.subscribers += 1
+    try:
+        while True:
+            scanned = feed.position
+            rows = await feed.read(
+                history_after,
+                feed.store,
+                scope,
+                after=last,
+                limit=BATCH,
+                subject_id=subject_id,
+                round_id=round_id,
+            )
+            for row in rows:
+                yield row
+                last = row.log_position
+            if len(rows) == BATCH:
+                continue
+            last = max(last, scanned)
+            await feed.wait_beyond(last, heartbeat)
+    finally:
+        feed.subscribers -= 1

@@ -2,18 +2,36 @@
 
 from __future__ import annotations
 
+import math
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from projections.db import DatabaseUrl, DatabaseUrlError
 
 DEFAULT_DATABASE_URL = "sqlite:///council.db"
+DEFAULT_OIDC_MEMBER_CLAIM = "council_member_id"
+"""The claim that names the member (``graphql_api.oidc.OidcConfig.member_claim``)."""
+_SCHEMA = re.compile(r"[a-z_][a-z0-9_]{0,40}")
+_URL_SCHEME = re.compile(r"[a-z][a-z0-9+.-]{0,20}")
+_OIDC_REQUIRED = ("COUNCIL_OIDC_ISSUER", "COUNCIL_OIDC_AUDIENCE", "COUNCIL_OIDC_JWKS_URL")
 
 
 class SettingsError(ValueError):
     """A setting has a value that cannot be used; the message names it."""
+
+
+@dataclass(frozen=True)
+class OidcSettings:
+    """An OpenID Connect provider whose tokens the API accepts besides its own."""
+
+    issuer: str
+    audience: str
+    jwks_url: str
+    member_claim: str = DEFAULT_OIDC_MEMBER_CLAIM
 
 
 @dataclass(frozen=True)
@@ -31,6 +49,9 @@ class Settings:
     origin: str
     audit_key_file: Path | None
     audit_signer: str
+    oidc: OidcSettings | None = None
+    audit_checkpoint_seconds: float | None = None
+    """How often `council project` signs a checkpoint of a grown audit tree (None: never)."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -38,6 +59,8 @@ class Settings:
         production = _flag(env, "COUNCIL_PRODUCTION", default=False)
         url = env.get("COUNCIL_DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
         schema = env.get("COUNCIL_SCHEMA", "").strip() or "public"
+        _check_schema(schema)
+        _check_database_url(url)
         try:
             database = DatabaseUrl.parse(url, schema=schema)
         except DatabaseUrlError as error:
@@ -73,6 +96,12 @@ class Settings:
             origin=_line(env, "COUNCIL_ORIGIN", "council-ledger"),
             audit_key_file=_audit_key_file(env, production),
             audit_signer=_word(env, "COUNCIL_AUDIT_SIGNER", "secretariat"),
+            oidc=_oidc(env),
+            audit_checkpoint_seconds=(
+                _number(env, "COUNCIL_AUDIT_CHECKPOINT_SECONDS", 0.0)
+                if env.get("COUNCIL_AUDIT_CHECKPOINT_SECONDS", "").strip()
+                else None
+            ),
         )
 
     @property
@@ -106,6 +135,8 @@ def _number(env: Mapping[str, str], name: str, default: float) -> float:
         value = float(raw)
     except ValueError:
         raise SettingsError(f"{name}: {raw!r} is not a number") from None
+    if not math.isfinite(value):
+        raise SettingsError(f"{name}: {raw!r} is not a finite number")
     if value <= 0:
         raise SettingsError(f"{name}: must be greater than 0")
     return value
@@ -138,3 +169,103 @@ def _audit_key_file(env: Mapping[str, str], production: bool) -> Path | None:
     if not path.is_file():
         raise SettingsError(f"COUNCIL_AUDIT_KEY_FILE: no such file: {raw}")
     return path
+
+
+def parse_port(text: str) -> int:
+    """A TCP port to listen on, as given on the command line."""
+    raw = text.strip()
+    if not (raw.isascii() and raw.isdecimal()) or not 1 <= int(raw) <= 65535:
+        raise SettingsError(f"{text!r} is not a port number (a whole number from 1 to 65535)")
+    return int(raw)
+
+
+def _check_schema(schema: str) -> None:
+    if not _SCHEMA.fullmatch(schema):
+        raise SettingsError(
+            f"COUNCIL_SCHEMA: {schema!r} must start with a lower-case letter or _, hold only"
+            " lower-case letters, digits and _, and be at most 41 characters long"
+        )
+
+
+def _check_database_url(url: str) -> None:
+    """What DatabaseUrl.parse lets through or words without the variable; never echoes a
+    password."""
+    name = "COUNCIL_DATABASE_URL"
+    if any(ch.isspace() for ch in url):
+        raise SettingsError(f"{name}: must not contain spaces (percent-encode them as %20)")
+    scheme = url.partition("://")[0].lower() if "://" in url else ""
+    if scheme == "sqlite":
+        if not url.lower().startswith("sqlite:///"):
+            raise SettingsError(
+                f"{name}: a SQLite URL starts with sqlite:/// (sqlite:///council.db for a file"
+                " in the working directory, sqlite:////var/lib/council/council.db for an"
+                " absolute path)"
+            )
+        return
+    if scheme not in ("postgresql", "postgres"):
+        shown = f"{scheme}://" if _URL_SCHEME.fullmatch(scheme) else "this"
+        raise SettingsError(
+            f"{name}: {shown if scheme else 'a value without scheme://'} is not a database URL"
+            " this program reads; use sqlite:///FILE or"
+            " postgresql://USER:PASSWORD@HOST:5432/DBNAME"
+        )
+    parts = urlsplit(url)
+    if parts.query or parts.fragment:
+        raise SettingsError(
+            f"{name}: query parameters and fragments (?... #...) are not supported; give"
+            " user, password, host, port and database name only"
+        )
+    try:
+        port = parts.port
+    except ValueError:  # not a number, or out of range
+        port = 0
+    if port == 0 or parts.netloc.rpartition("@")[2].endswith(":"):
+        raise SettingsError(
+            f"{name}: the port of the PostgreSQL server must be a whole number from 1 to 65535"
+        )
+    if not parts.path.strip("/"):
+        raise SettingsError(
+            f"{name}: a PostgreSQL URL names its database: postgresql://USER@HOST:5432/DBNAME"
+        )
+
+
+def _oidc(env: Mapping[str, str]) -> OidcSettings | None:
+    """The provider: all of issuer, audience and key URL, or none of them."""
+    given = {name: env.get(name, "").strip() for name in _OIDC_REQUIRED}
+    claim = env.get("COUNCIL_OIDC_MEMBER_CLAIM", "").strip()
+    if not any(given.values()):
+        if claim:
+            raise SettingsError(
+                "COUNCIL_OIDC_MEMBER_CLAIM is set, but an OpenID Connect provider is used only"
+                f" when {', '.join(_OIDC_REQUIRED)} are set too"
+            )
+        return None
+    missing = [name for name, value in given.items() if not value]
+    if missing:
+        present = [name for name, value in given.items() if value]
+        raise SettingsError(
+            f"{' and '.join(missing)} must be set too: {', '.join(present)} names an OpenID"
+            f" Connect provider, which needs all of {', '.join(_OIDC_REQUIRED)}"
+        )
+    return OidcSettings(
+        issuer=_http_url(env, "COUNCIL_OIDC_ISSUER"),
+        audience=_line(env, "COUNCIL_OIDC_AUDIENCE", ""),
+        jwks_url=_http_url(env, "COUNCIL_OIDC_JWKS_URL"),
+        member_claim=_word(env, "COUNCIL_OIDC_MEMBER_CLAIM", DEFAULT_OIDC_MEMBER_CLAIM),
+    )
+
+
+def _http_url(env: Mapping[str, str], name: str) -> str:
+    raw = env.get(name, "").strip()
+    if any(ch.isspace() for ch in raw):
+        raise SettingsError(f"{name}: {raw!r} must not contain spaces")
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SettingsError(
+            f"{name}: {raw!r} is not an http(s) URL, like https://login.example.org/realms/council"
+        )
+    try:
+        parts.port  # noqa: B018  (raises on a port that is not a number from 0 to 65535)
+    except ValueError:
+        raise SettingsError(f"{name}: {raw!r} has a port that is not a number") from None
+    return raw
