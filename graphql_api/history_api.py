@@ -21,7 +21,7 @@ from projections.queries.log import RawEventRow, raw_events
 def _position(value: str | None, field: str) -> int:
     if value is None:
         return 0
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()):  # "¹" is a digit to str.isdigit, not to int
         raise invalid_argument(field, "is a log position (a whole number)")
     return int(value)
 

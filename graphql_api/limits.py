@@ -11,8 +11,22 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import structlog
-from graphql import GraphQLError
-from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRule
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+)
+from graphql.validation import (
+    ASTValidationRule,
+    NoSchemaIntrospectionCustomRule,
+    ValidationContext,
+    ValidationRule,
+)
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.extensions import (
     AddValidationRules,
@@ -33,6 +47,9 @@ MAX_DEPTH = 12
 MAX_ALIASES = 30
 MAX_TOKENS = 5_000
 MAX_BODY_BYTES = 1_048_576
+# Selections once every fragment is spread where it is used: a few hundred tokens of fragments
+# that each spread the previous one twice would otherwise stand for billions of fields.
+MAX_SPREAD_SELECTIONS = 20_000
 
 log = structlog.get_logger("council.api")
 
@@ -47,13 +64,86 @@ def page_size(first: int | None, *, default: int = DEFAULT_PAGE) -> int:
 
 def validation_rules(*, introspection: bool) -> list[type[ASTValidationRule]]:
     """Built once per schema, so the validation cache recognises them on every request."""
-    rules = [
-        *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
-        *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
+    rules: list[type[ASTValidationRule]] = [
+        SpreadLimit,
+        *map(_unless_spread_too_far, QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules),
+        *map(
+            _unless_spread_too_far, MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules
+        ),
     ]
     if not introspection:
         rules.append(NoSchemaIntrospectionCustomRule)
     return rules
+
+
+def spread_selections(document: DocumentNode) -> int:
+    """How many selections the document's operations hold with every fragment spread out.
+
+    Each fragment is counted once and its count reused, so this takes time linear in the
+    document however far it would spread. Spreads in a cycle count nothing here (GraphQL's own
+    validation refuses cycles)."""
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    counted: dict[str, int] = {}
+    counting: set[str] = set()
+
+    def count(selection_set: SelectionSetNode | None) -> int:
+        total = 0
+        for selection in selection_set.selections if selection_set is not None else ():
+            if isinstance(selection, FieldNode):
+                total += 1 + count(selection.selection_set)
+            elif isinstance(selection, InlineFragmentNode):
+                total += count(selection.selection_set)
+            elif isinstance(selection, FragmentSpreadNode):
+                total += spread(selection.name.value)
+            if total > MAX_SPREAD_SELECTIONS:
+                break
+        return total
+
+    def spread(name: str) -> int:
+        if name not in counted:
+            if name in counting or name not in fragments:
+                return 0
+            counting.add(name)
+            counted[name] = count(fragments[name].selection_set)
+            counting.discard(name)
+        return counted[name]
+
+    return sum(
+        count(d.selection_set)
+        for d in document.definitions
+        if isinstance(d, OperationDefinitionNode)
+    )
+
+
+class SpreadLimit(ValidationRule):
+    """Refuses documents whose fragments spread to more than ``MAX_SPREAD_SELECTIONS``."""
+
+    def __init__(self, context: ValidationContext) -> None:
+        super().__init__(context)
+        if spread_selections(context.document) > MAX_SPREAD_SELECTIONS:
+            context.report_error(
+                GraphQLError(
+                    f"the document spreads to more than {MAX_SPREAD_SELECTIONS:,} selections"
+                    " once its fragments are spread out"
+                )
+            )
+
+
+def _unless_spread_too_far(rule: type[ASTValidationRule]) -> type[ASTValidationRule]:
+    """The depth and alias rules walk every spread of every fragment, which takes exponential
+    time on fragments that spread each other twice; they run only where ``SpreadLimit`` passes.
+    They do all their work when they are built, so building them is running them."""
+
+    class Guarded(ValidationRule):
+        def __init__(self, context: ValidationContext) -> None:
+            super().__init__(context)
+            if spread_selections(context.document) <= MAX_SPREAD_SELECTIONS:
+                rule(context)
+
+    Guarded.__name__ = Guarded.__qualname__ = f"Guarded{rule.__name__}"
+    return Guarded
 
 
 def should_mask_error(error: GraphQLError) -> bool:

@@ -25,10 +25,20 @@ Batch = Callable[[ReadStore, Sequence[str]], Mapping[str, Any]]
 
 def _loader(store: ReadStore, batch: Batch, default: Any = None) -> DataLoader[str, Any]:
     async def load(keys: list[str]) -> list[Any]:
-        found = await run_in_threadpool(batch, store, keys)
+        # No stored id holds a NUL or a lone surrogate, and the databases refuse them outright.
+        wanted = [key for key in keys if _storable(key)]
+        found = await run_in_threadpool(batch, store, wanted) if wanted else {}
         return [found.get(key, default) for key in keys]
 
     return DataLoader(load_fn=load)
+
+
+def _storable(key: str) -> bool:
+    try:
+        key.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in key
 
 
 class Loaders:

@@ -11,6 +11,7 @@ import json
 import re
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any, cast
 
 from cross_web import HTTPException
@@ -19,7 +20,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLHTTPResponse
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
 from graphql_api.auth import PUBLIC, AuthError, authenticate
@@ -53,6 +56,8 @@ class CouncilGraphQL(GraphQL[Context, None]):
         self.services = services
         self.oidc = oidc
         self.cache = ResponseCache(services.store)
+        self.on_request: Callable[[str | None, int, bool, float], None] | None = None
+        """Told of every HTTP request answered: operation, status, GraphQL errors, seconds."""
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         params = context.connection_params or {}
@@ -87,7 +92,38 @@ class CouncilGraphQL(GraphQL[Context, None]):
             duration_ms=round((time.perf_counter() - started) * 1000, 2),
             log_position=context.log_position if context else None,
         )
+        if self.on_request is not None:
+            self.on_request(
+                context.operation_name if context else None,
+                response.status_code,
+                bool(getattr(request.state, "graphql_errors", False)),
+                time.perf_counter() - started,
+            )
         return response
+
+    def decode_json(self, data: str | bytes) -> object:
+        """JSON nested too deep to parse and bytes in no Unicode encoding are bad JSON (a 400
+        over HTTP, a closed websocket), not an unexpected error."""
+        try:
+            return json.loads(data)
+        except (RecursionError, UnicodeDecodeError) as error:
+            raise json.JSONDecodeError(type(error).__name__, "", 0) from None
+
+    def parse_json(self, data: str | bytes) -> Any:
+        """A body (or GET ``variables``) of JSON that is no object, like ``null`` or ``42``, is
+        a 400 too."""
+        body = super().parse_json(data)
+        if not isinstance(body, dict | list):
+            raise HTTPException(400, "expected a JSON object")
+        return body
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        """Notes on the request whether the answer carries GraphQL errors (for ``on_request``)."""
+        if result.errors:
+            request.state.graphql_errors = True
+        return await super().process_result(request, result)
 
     async def _answer(self, request: Request, context: Context) -> Response:
         """From the response cache when the read models have not moved, else executed."""
@@ -112,7 +148,7 @@ class CouncilGraphQL(GraphQL[Context, None]):
             return None
         try:
             body = json.loads(await request.body())
-        except ValueError:
+        except (ValueError, RecursionError):  # bad JSON is answered by ``run`` with a 400
             return None
         key = self.cache.key(context.viewer.actor, body)
         if key is None:
@@ -127,7 +163,7 @@ class CouncilGraphQL(GraphQL[Context, None]):
         request_id = request_id_of(websocket.headers)
         try:
             viewer = await authenticate(
-                self.services.runtime, websocket.headers.get("authorization")
+                self.services.runtime, websocket.headers.get("authorization"), self.oidc
             )
         except AuthError:
             await websocket.close(code=4401)

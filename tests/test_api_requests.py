@@ -152,7 +152,10 @@ def test_a_token_of_an_erased_member_no_longer_opens_the_api(api: Api) -> None:
     token = api.token(world.cso_c)
     api.settle(
         api.runtime.council.erase_personal_data(
-            world.secretariat, world.cso_c.member_id, reason="Left the organisation"
+            world.secretariat,
+            world.cso_c.member_id,
+            expected_revision=1,
+            reason="Left the organisation",
         ).log_position
     )
     response = _post(api, {"query": "{ me { id } }"}, Authorization=f"Bearer {token}")

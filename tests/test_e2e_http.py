@@ -265,7 +265,7 @@ def test_a_whole_round_over_http_with_a_live_subscriber_of_its_history(
     client.act("cso_b", sign, a=a, r=3)
     client.act(
         "cso_c",
-        f'mutation($a: ID!) {{ withdrawCoSignature(assessmentId: $a, reason: "We disagree with the rating") {{ __typename {A} }} }}',
+        f'mutation($a: ID!) {{ withdrawCoSignature(assessmentId: $a, expectedRevision: 3, reason: "We disagree with the rating") {{ __typename {A} }} }}',
         a=a,
     )
     client.act(
