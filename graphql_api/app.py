@@ -15,8 +15,10 @@ from starlette.routing import Route, WebSocketRoute
 from graphql_api.context import Services
 from graphql_api.limits import MAX_BODY_BYTES, BodySizeLimit
 from graphql_api.live import LiveFeed
+from graphql_api.metrics import Metrics
 from graphql_api.oidc import OidcConfig, OidcVerifier
 from graphql_api.open_data_http import open_data_route
+from graphql_api.report_http import report_pdf_route
 from graphql_api.runtime import Runtime
 from graphql_api.schema import build_schema
 from graphql_api.view import CouncilGraphQL
@@ -48,6 +50,8 @@ def create_app(
         schema=build_schema(introspection=settings.introspection),
         graphql_ide="graphiql" if settings.graphiql else None,
     )
+    metrics = Metrics(runtime, store, feed)
+    view.on_request = metrics.observe_request
 
     async def healthz(request: Request) -> PlainTextResponse:
         return PlainTextResponse("ok")
@@ -67,8 +71,8 @@ def create_app(
     async def index(request: Request) -> PlainTextResponse:
         return PlainTextResponse(
             "council-ledger: the Council's monitoring record.\n"
-            "GET /healthz, /readyz; open data at /export/catalogue.csv, /export/catalogue.json,"
-            " /export/positions.csv and /export/positions.json."
+            "GET /healthz, /readyz, /metrics (Prometheus); open data at /export/catalogue.csv,"
+            " /export/catalogue.json, /export/positions.csv and /export/positions.json."
             " The GraphQL API is served at /graphql"
             " (GraphiQL in a browser, graphql-transport-ws for subscriptions).\n"
         )
@@ -89,15 +93,18 @@ def create_app(
             Route("/", index),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/metrics", metrics.endpoint),
             Route("/graphql", view.http, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", view.websocket),
             open_data_route(runtime.database),
+            report_pdf_route(view),
             *(extra_routes or []),
         ],
         middleware=[Middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)],
         lifespan=lifespan,
     )
     app.state.services = services
+    app.state.metrics = metrics
     return app
 
 

@@ -13,8 +13,9 @@ from uuid import UUID
 from domain.errors import DomainError
 from domain.values import Actor
 from graphql_api import audit_cli, report_cli, tokens
+from graphql_api.oidc import OidcConfig
 from graphql_api.runtime import Runtime
-from graphql_api.settings import Settings, SettingsError
+from graphql_api.settings import Settings, SettingsError, parse_port
 
 
 def _runtime(settings: Settings) -> Runtime:
@@ -30,25 +31,59 @@ def cmd_db_init(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    import signal
+
     import uvicorn
 
     from graphql_api.app import create_app
     from graphql_api.limits import MAX_BODY_BYTES
     from graphql_api.logging import configure_logging
 
+    tokens.signing_key(settings)  # a missing key stops the start, not the first request
     configure_logging(settings)
     runtime = _runtime(settings)
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(runtime, oidc=oidc_config(settings)),
+            host=args.host,
+            port=args.port,
+            log_level="warning",
+            ws_max_size=MAX_BODY_BYTES,
+            timeout_graceful_shutdown=args.shutdown_timeout,
+        )
+    )
+
+    def stop(signum: int, frame: object) -> None:
+        server.should_exit = True
+
+    # While it serves, uvicorn takes SIGTERM and SIGINT itself: it stops accepting connections,
+    # lets the requests in flight finish (for at most --shutdown-timeout seconds), closes open
+    # websockets with 1012 (service restart) and then runs the app's shutdown, which stops the
+    # activity feed. These handlers cover the start, and take the signal that uvicorn raises
+    # again once it has stopped, so that a graceful stop exits 0.
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, stop)
     if settings.embedded:
         runtime.runner.catch_up()
     print(f"serving the Council's record on http://{args.host}:{args.port}/", flush=True)
-    uvicorn.run(
-        create_app(runtime),
-        host=args.host,
-        port=args.port,
-        log_level="warning",
-        ws_max_size=MAX_BODY_BYTES,
-    )
+    server.run()
+    if not server.started:
+        runtime.close()
+        print("council: serve: the server did not start", file=sys.stderr)
+        return 1
     return 0
+
+
+def oidc_config(settings: Settings) -> OidcConfig | None:
+    """The OpenID Connect provider of the settings, as the app takes it (None: none)."""
+    if settings.oidc is None:
+        return None
+    return OidcConfig(
+        issuer=settings.oidc.issuer,
+        audience=settings.oidc.audience,
+        jwks_url=settings.oidc.jwks_url,
+        member_claim=settings.oidc.member_claim,
+    )
 
 
 def cmd_org_add(settings: Settings, args: argparse.Namespace) -> int:
@@ -97,8 +132,10 @@ def cmd_project(settings: Settings, args: argparse.Namespace) -> int:
     import signal
     import threading
 
+    from graphql_api.logging import configure_logging
     from projections.worker import supervise
 
+    configure_logging(settings)  # COUNCIL_LOG_LEVEL/FORMAT apply to the workers' log lines too
     runtime = _runtime(settings)
     try:
         if args.rebuild:
@@ -110,7 +147,10 @@ def cmd_project(settings: Settings, args: argparse.Namespace) -> int:
         if args.once:
             read = runtime.runner.catch_up()
             print(f"projections caught up ({read} event applications)")
+            print(f"audit log caught up ({runtime.audit.catch_up()} events appended)")
             return 0
+        every = args.checkpoint_every or settings.audit_checkpoint_seconds
+        checkpoints = audit_cli.checkpoint_schedule(runtime, every) if every else None
         stop = threading.Event()
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
@@ -118,7 +158,13 @@ def cmd_project(settings: Settings, args: argparse.Namespace) -> int:
         print(f"projection workers started: {names}", flush=True)
         conninfo = None if settings.embedded else settings.database.conninfo()
         supervise(
-            runtime.runner, runtime.projections, stop, conninfo=conninfo, schema=settings.schema
+            runtime.runner,
+            runtime.projections,
+            stop,
+            conninfo=conninfo,
+            schema=settings.schema,
+            audit=runtime.audit,
+            checkpoints=checkpoints,
         )
         return 0
     finally:
@@ -341,6 +387,20 @@ def _add_data_commands(sub: Any) -> None:
     export.set_defaults(func=cmd_export)
 
 
+def _port(text: str) -> int:
+    try:
+        return parse_port(text)
+    except SettingsError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _seconds(text: str) -> int:
+    raw = text.strip()
+    if not (raw.isascii() and raw.isdecimal()) or int(raw) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of seconds (1 or more)")
+    return int(raw)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="council",
@@ -356,7 +416,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="serve the API")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--port", type=_port, default=8000)
+    serve.add_argument(
+        "--shutdown-timeout",
+        type=_seconds,
+        default=30,
+        metavar="SECONDS",
+        help="on SIGTERM, how long requests in flight may take to finish (default 30)",
+    )
     serve.set_defaults(func=cmd_serve)
 
     org = sub.add_parser("org", help="organisations").add_subparsers(dest="org", required=True)
@@ -393,6 +460,13 @@ def build_parser() -> argparse.ArgumentParser:
     project.add_argument("--once", action="store_true", help="catch up once and exit")
     project.add_argument(
         "--rebuild", action="store_true", help="empty every read model, project the log again, exit"
+    )
+    project.add_argument(
+        "--checkpoint-every",
+        type=audit_cli.positive_seconds,
+        metavar="SECONDS",
+        help="sign a checkpoint of the audit log at most this often, when it grew"
+        " (default: COUNCIL_AUDIT_CHECKPOINT_SECONDS; unset: none)",
     )
     project.set_defaults(func=cmd_project)
     sub.add_parser(

@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import re
+
 import strawberry
 from graphql import GraphQLError
 from strawberry.tools import merge_types
@@ -20,11 +22,20 @@ from graphql_api.directory_api import DirectoryMutation, DirectoryQuery
 from graphql_api.history_api import HistoryQuery, HistorySubscription
 from graphql_api.limits import extensions
 from graphql_api.positions_api import JointPositionMutation, JointPositionQuery
+from graphql_api.reports_api import ReportMutation, ReportQuery
 from graphql_api.types import enums as _enums  # noqa: F401 - domain enums as GraphQL enums
 
 Query = merge_types(
     "Query",
-    (DirectoryQuery, CatalogueQuery, AssessmentQuery, JointPositionQuery, HistoryQuery, AuditQuery),
+    (
+        DirectoryQuery,
+        CatalogueQuery,
+        AssessmentQuery,
+        JointPositionQuery,
+        HistoryQuery,
+        AuditQuery,
+        ReportQuery,
+    ),
 )
 Mutation = merge_types(
     "Mutation",
@@ -35,29 +46,42 @@ Mutation = merge_types(
         CommentMutation,
         JointPositionMutation,
         DecisionMutation,
+        ReportMutation,
     ),
 )
 
 Subscription = merge_types("Subscription", (HistorySubscription,))
 
 
+_SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
+
+
 class CouncilSchema(strawberry.Schema):
     """Errors are logged where they are understood: unexpected ones by ``MaskUnexpected``,
-    with the request id; expected ones (validation, refusals) are the client's business."""
+    with the request id; expected ones (validation, refusals) are the client's business.
+
+    With introspection off, "Did you mean …?" is cut from every message: those suggestions
+    (of fields, arguments, input fields, enum values, types) would spell out the schema."""
+
+    hide_suggestions = False
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
-        return None
+        if self.hide_suggestions:
+            for error in errors:
+                error.message = _SUGGESTION.sub("", error.message)
 
 
 def build_schema(*, introspection: bool = True) -> strawberry.Schema:
-    return CouncilSchema(
+    schema = CouncilSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         extensions=extensions(introspection=introspection),
     )
+    schema.hide_suggestions = not introspection
+    return schema
 
 
 def sdl() -> str:

@@ -34,6 +34,10 @@ def test_the_schema_names_every_query_and_mutation_of_the_contract() -> None:
         "inclusionProof(logPosition: Int!",
         "input AsOf @oneOf",
         "activity(",
+        "reports(",
+        "report(id: ID!): Report",
+        "diff(from: Int!, to: Int!): [HistoryItem!]!",
+        "union ReportResult = ReportPayload | Conflict | NotAllowed | NotFound | Invalid | WrongState",
     ):
         assert name in text, name
     for mutation in [
@@ -59,6 +63,7 @@ def test_the_schema_names_every_query_and_mutation_of_the_contract() -> None:
         "publishJointPosition",
         "reopenJointPosition",
         "correctRecommendationStatus",
+        "generateReport",
         "erasePersonalData",
     ]:
         assert f"  {mutation}(" in text, mutation
