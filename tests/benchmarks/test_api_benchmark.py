@@ -42,11 +42,11 @@ from graphql_api import tokens
 from graphql_api.runtime import Runtime
 from graphql_api.settings import Settings
 from projections.db import Database
+from tests.benchmarks.results import write_section
 from tests.conftest import postgres_url_or_skip
 from tests.scenario import build_world
 
 ROOT = Path(__file__).resolve().parents[2]
-RESULTS = ROOT / "docs" / "benchmarks.md"
 SECTION = "## GraphQL API"
 COMMAND = 'make benchmark PYTEST_ARGS="-k api"'
 SECRET = "a-benchmark-signing-key-0123456789abcdef"
@@ -452,13 +452,7 @@ def _report(runs: dict[str, dict[str, float]], signable: int) -> None:
         ]
     )
     print("\n" + section)
-    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmarks\n"
-    pattern = re.compile(rf"{re.escape(SECTION)}\n.*?(?=\n## |\Z)", re.DOTALL)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section.rstrip("\n"), text)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    RESULTS.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
+    write_section(SECTION, section)
 
 
 if __name__ == "__main__":

@@ -31,13 +31,13 @@ import pytest
 
 from graphql_api.settings import Settings
 from projections.db import Database
+from tests.benchmarks.results import write_section
 from tests.conftest import postgres_url_or_skip
 
 ROWS = 100_000
 EARLY_ROWS = 25_000
 MAX_GROWTH_MIB = 64
 ROOT = Path(__file__).resolve().parents[2]
-RESULTS = ROOT / "docs" / "benchmarks.md"
 SECTION = "## UHRI import"
 COMMAND = 'make benchmark PYTEST_ARGS="-k import"'
 HEADER = [
@@ -162,7 +162,7 @@ def test_importing_100000_recommendations_keeps_memory_flat(tmp_path: Path) -> N
     figures = _figures(result)
     report = _report(figures, export.stat().st_size, url)
     print("\n" + report)
-    _write_section(RESULTS, report)
+    write_section(SECTION, report)
 
     assert result["first"][:2] == [ROWS, 0]
     assert result["second"][:2] == [ROWS, 0]
@@ -234,22 +234,3 @@ def _report(f: dict[str, float], file_bytes: int, url: str) -> str:
             "",
         ]
     )
-
-
-def _write_section(path: Path, section: str) -> None:
-    """Replace this benchmark's section of the results file, keeping every other section."""
-    intro = (
-        "# Benchmarks\n\n"
-        "Figures measured on the project's 2-core machine; ratios and medians. Each section says"
-        " which command produced it.\n\n"
-    )
-    text = path.read_text(encoding="utf-8") if path.exists() else intro
-    start = text.find(SECTION)
-    if start == -1:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        end = text.find("\n## ", start + len(SECTION))
-        rest = text[end + 1 :] if end != -1 else ""
-        text = text[:start] + section + ("\n" + rest if rest else "")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")

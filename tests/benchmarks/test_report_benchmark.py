@@ -32,6 +32,7 @@ from graphql_api.runtime import Runtime
 from graphql_api.settings import Settings
 from projections.db import Database
 from reports import storage
+from tests.benchmarks.results import write_section
 from tests.conftest import SteppingClock, postgres_url_or_skip
 from tests.scenario import build_world
 
@@ -40,7 +41,6 @@ REVISIONS = 50
 COLD_LIMIT_SECONDS = 10.0
 STORED_LIMIT_MS = 50.0
 ROOT = Path(__file__).resolve().parents[2]
-RESULTS = ROOT / "docs" / "benchmarks.md"
 SECTION = "## Reports"
 COMMAND = 'make benchmark PYTEST_ARGS="-k report"'
 THEMES = [
@@ -272,7 +272,7 @@ def test_a_round_summary_and_a_long_dossier_are_generated_in_time(tmp_path: Path
         Database(settings.database).drop_schemas()
     section = _section(figures, record, server)
     print("\n" + section)
-    _write_section(RESULTS, section)
+    write_section(SECTION, section)
     assert figures["round_cold_seconds"] < COLD_LIMIT_SECONDS
     assert figures["round_stored_ms"] < STORED_LIMIT_MS
     assert figures["dossier_stored_ms"] < STORED_LIMIT_MS
@@ -327,16 +327,3 @@ def _section(f: dict[str, Any], record: dict[str, str], server: str) -> str:
         "",
     ]
     return "\n".join(lines)
-
-
-def _write_section(path: Path, section: str) -> None:
-    """Replace this benchmark's section of the results file, keeping every other section."""
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n\n"
-    start = text.find(SECTION + "\n")
-    if start == -1:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        end = text.find("\n## ", start + len(SECTION))
-        rest = text[end + 1 :] if end != -1 else ""
-        text = text[:start] + section + ("\n" + rest if rest else "")
-    path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
