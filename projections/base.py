@@ -9,6 +9,7 @@ each projection with ``settled``. Projections that write many rows buffer them i
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from enum import Enum
@@ -19,6 +20,8 @@ import psycopg
 from eventsourcing.domain import DomainEventProtocol
 
 from projections.db import Cursor, Engine
+
+_SECONDARY_INDEX = re.compile(r"CREATE INDEX IF NOT EXISTS (\w+) ON ")
 
 Handler = Callable[[Any, Cursor, Any, int], None]
 Key = tuple[Any, ...]
@@ -49,6 +52,15 @@ class Projection:
 
     def ddl(self) -> list[str]:
         raise NotImplementedError
+
+    def secondary_indexes(self) -> list[tuple[str, str]]:
+        """The non-unique indexes of the projection's tables, as (name, statement): they only
+        speed up reads, so a rebuild drops them and creates them again when the tables are full."""
+        return [
+            (match.group(1), statement)
+            for statement in self.ddl()
+            if (match := _SECONDARY_INDEX.match(statement)) is not None
+        ]
 
     def search_tables(self) -> tuple[str, ...]:
         """Search indexes kept as tables of their own (SQLite FTS5), emptied on a rebuild."""

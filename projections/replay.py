@@ -23,6 +23,8 @@ from projections.registry import all_projections
 from projections.runner import REBUILD_BATCH_SIZE, ProjectionRunner, create_tables
 
 SAMPLE = 5
+# Memory for building an index at the end of a rebuild (PostgreSQL; for that transaction only).
+INDEX_MEMORY = "256MB"
 
 
 @dataclass(frozen=True)
@@ -107,11 +109,16 @@ def replay(live: Database, recorder: ApplicationRecorder, mapper: Mapper[Any]) -
     scratch = scratch_database(live)
     try:
         create_tables(scratch, projections)
+        # Nothing queries the scratch tables but the comparison, which reads them whole.
+        with scratch.transaction() as cur:
+            for projection in projections:
+                for name, _ in projection.secondary_indexes():
+                    cur.execute(f"DROP INDEX IF EXISTS {name}")
         runner = ProjectionRunner(scratch, recorder, mapper, projections)
         # Projections that stand at the same live position are rebuilt together, the log read once.
         for target in sorted(set(positions.values())):
             group = [p for p in projections if positions[p.name] >= target]
-            runner.catch_up(*group, until=target, batch_size=REBUILD_BATCH_SIZE)
+            runner.catch_up(*group, until=target, batch_size=REBUILD_BATCH_SIZE, durable=False)
         rebuilt_rows = _rows(scratch, [t for p in projections for t in p.tables])
     finally:
         if scratch.engine == "postgres":
@@ -141,19 +148,51 @@ def rebuild(live: Database, runner: ProjectionRunner) -> int:
     The log is read once for all the read models, in large batches of one transaction each, up to
     the event that was last when the rebuild began: later ones are the workers' to apply (with a
     worker running beside it, a rebuild chasing new events would take turns with it forever).
+
+    On PostgreSQL the tables' non-unique indexes (the full-text GIN indexes among them) are
+    dropped with the emptying and created again at the end, in one pass over full tables, rather
+    than kept up to date row by row. They only serve reads, so the batches in between, a worker's
+    included, are correct without them. Should the rebuild die before its end, the indexes are
+    created again by the next rebuild or migration (``CREATE INDEX IF NOT EXISTS``). Its batches
+    commit without waiting for the disk (``durable=False``): a rebuild can be done again.
     """
     head = runner.recorder.max_notification_id() or 0
     tables = [t for p in runner.projections for t in (*p.tables, *p.search_tables())]
+    postgres = live.engine == "postgres"
+    names = sorted((projection.name,) for projection in runner.projections)
     with live.transaction() as cur:
         # The tracking rows first (by name), then the tables: the order a runner's batch takes
         # its locks in, so that a rebuild beside a running worker waits rather than deadlocks.
-        cur.executemany(
-            "UPDATE projection_tracking SET position = 0 WHERE projection = ?",
-            sorted((projection.name,) for projection in runner.projections),
-        )
-        if live.engine == "postgres":
+        cur.executemany("UPDATE projection_tracking SET position = 0 WHERE projection = ?", names)
+        if postgres:
             cur.execute(f"TRUNCATE {', '.join(tables)}")
+            schema = live.url.read_schema
+            for projection in runner.projections:
+                for name, _ in projection.secondary_indexes():
+                    cur.execute(f'DROP INDEX IF EXISTS "{schema}".{name}')
         else:
             for table in tables:
                 cur.execute(f"DELETE FROM {table}")  # noqa: S608 - table names are our own
-    return runner.catch_up(until=head, batch_size=REBUILD_BATCH_SIZE)
+    return _rebuild_group(live, runner, runner.projections, head)
+
+
+def _rebuild_group(
+    live: Database, runner: ProjectionRunner, group: Sequence[Projection], head: int
+) -> int:
+    """Project the log up to ``head`` into emptied read models, then create their indexes."""
+    indexes = [i for p in group for i in p.secondary_indexes()] if live.engine == "postgres" else []
+    try:
+        return runner.catch_up(*group, until=head, batch_size=REBUILD_BATCH_SIZE, durable=False)
+    finally:
+        if indexes:
+            with live.transaction() as cur:
+                # The order a runner's batch takes its locks in: a worker's batch waits until
+                # the indexes are back.
+                cur.execute(
+                    "SELECT position FROM projection_tracking WHERE projection = ANY(?)"
+                    " ORDER BY projection FOR UPDATE",
+                    (sorted(p.name for p in group),),
+                )
+                cur.execute(f"SET LOCAL maintenance_work_mem = '{INDEX_MEMORY}'")
+                for _, statement in indexes:
+                    cur.execute(statement)

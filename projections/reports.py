@@ -13,13 +13,29 @@ from typing import Any
 from domain.assessment import Assessment
 from domain.joint_position import JointPosition
 from domain.report import Report
-from projections.base import Projection, handles, to_json, ts
-from projections.db import Cursor
+from projections.base import Appends, BufferedProjection, handles, to_json, ts
+from projections.db import Cursor, Engine
 
 
-class ReportsProjection(Projection):
+class ReportsProjection(BufferedProjection):
     name = "reports"
     tables = ("reports", "report_versions", "report_lifecycle")
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__(engine)
+        # Lifecycle rows are only ever added, and nothing reads them back: written in bulk.
+        self.lifecycle = Appends(
+            "report_lifecycle",
+            "log_position",
+            "subject_id",
+            "event",
+            "revision",
+            "cycle",
+            "reason",
+            "actor_id",
+            "at",
+        )
+        self.buffers = [self.lifecycle]
 
     def ddl(self) -> list[str]:
         return [
@@ -111,19 +127,15 @@ class ReportsProjection(Projection):
         cycle: int | None,
         reason: str,
     ) -> None:
-        cur.execute(
-            "INSERT INTO report_lifecycle (log_position, subject_id, event, revision, cycle,"
-            " reason, actor_id, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                position,
-                str(event.originator_id),
-                name,
-                revision,
-                cycle,
-                reason,
-                str(event.actor_id),
-                ts(event.timestamp),
-            ),
+        self.lifecycle.add(
+            position,
+            str(event.originator_id),
+            name,
+            revision,
+            cycle,
+            reason,
+            str(event.actor_id),
+            ts(event.timestamp),
         )
 
 

@@ -133,13 +133,20 @@ class ProjectionRunner:
         return {p.name: found.get(p.name, 0) for p in self.projections}
 
     def catch_up(
-        self, *projections: Projection, until: int | None = None, batch_size: int | None = None
+        self,
+        *projections: Projection,
+        until: int | None = None,
+        batch_size: int | None = None,
+        durable: bool = True,
     ) -> int:
         """Apply every event not yet applied (up to ``until``) to the given projections (all by
-        default); returns how many event applications that made."""
+        default); returns how many event applications that made. ``durable`` as in
+        ``run_batch``."""
         targets = list(projections) or self.projections
         total = 0
-        while applied := self.run_batch(targets, until=until, batch_size=batch_size):
+        while applied := self.run_batch(
+            targets, until=until, batch_size=batch_size, durable=durable
+        ):
             total += applied
         return total
 
@@ -165,13 +172,22 @@ class ProjectionRunner:
         *,
         until: int | None = None,
         batch_size: int | None = None,
+        durable: bool = True,
     ) -> int:
         """One transaction: lock the tracking rows, apply the next batch to the projections that
-        are furthest behind, move their positions. Returns the event applications it made."""
+        are furthest behind, move their positions. Returns the event applications it made.
+
+        ``durable=False`` (PostgreSQL) lets the commit return before its WAL reaches the disk:
+        only for work that can be done again from the log, such as a rebuild. A crash may then
+        lose the last batches committed, tracking positions with them, never one without the
+        other, so the read models stay consistent and a later batch or rebuild redoes them.
+        """
         with self._lock:
             group: list[Projection] = []
             try:
                 with self.database.transaction() as cur:
+                    if not durable and self.database.engine == "postgres":
+                        cur.execute("SET LOCAL synchronous_commit = off")
                     names = [p.name for p in projections]
                     raw, positions = _lock_positions(cur, self.database.engine, names)
                     plan = _plan(projections, positions, until)

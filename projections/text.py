@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _CYR_TO_LAT = {
     "А": "A",
@@ -105,13 +106,34 @@ def latin_to_cyrillic(text: str) -> str:
     return "".join(out)
 
 
-def fold(text: str) -> str:
-    """Lower-case, Latin script, no diacritics: 'Ћирилица' and 'ćirilica' both give 'cirilica'."""
-    latin = cyrillic_to_latin(unicodedata.normalize("NFC", text))
-    latin = "".join(_FOLD_EXTRA.get(ch, ch) for ch in latin)
+# Cyrillic to Latin, then the extra foldings, as one ``str.translate`` table.
+_FOLD_TABLE = str.maketrans(
+    {
+        **_FOLD_EXTRA,
+        **{
+            cyr: "".join(_FOLD_EXTRA.get(ch, ch) for ch in latin)
+            for cyr, latin in _CYR_TO_LAT.items()
+        },
+    }
+)
+
+
+@lru_cache(maxsize=4096)
+def _fold_other(text: str) -> str:
+    latin = unicodedata.normalize("NFC", text).translate(_FOLD_TABLE)
     decomposed = unicodedata.normalize("NFKD", latin)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return stripped.casefold()
+
+
+def fold(text: str) -> str:
+    """Lower-case, Latin script, no diacritics: 'Ћирилица' and 'ćirilica' both give 'cirilica'."""
+    # ASCII text has nothing to transliterate, compose or strip, and its case folding is
+    # ``lower``: the common case, done without the Unicode passes. Other text repeats (names,
+    # labels), so its folding is remembered.
+    if text.isascii():
+        return text.lower()
+    return _fold_other(text)
 
 
 def search_terms(query: str) -> list[str]:

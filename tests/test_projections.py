@@ -242,3 +242,21 @@ def test_every_lookup_by_ids_answers_an_empty_list_with_nothing(runtime: Runtime
             assert not lookup(store, []), lookup.__name__
     finally:
         store.close()
+
+
+def test_a_rebuild_leaves_every_index_of_the_read_models_in_place(
+    runtime: Runtime, played: tuple[World, Any]
+) -> None:
+    def indexes() -> set[str]:
+        if runtime.database.engine == "postgres":
+            sql = "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()"
+        else:
+            sql = "SELECT name FROM sqlite_master WHERE type = 'index'"
+        return {str(row[0]) for row in rows(runtime, sql)}
+
+    secondary = {name for p in runtime.projections for name, _ in p.secondary_indexes()}
+    before = indexes()
+    assert secondary
+    assert secondary <= before
+    rebuild(runtime.database, runtime.runner)
+    assert indexes() == before
