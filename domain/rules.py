@@ -188,9 +188,13 @@ def can_read_raw_log(viewer: Actor | None) -> bool:
     return viewer is not None and (is_auditor(viewer) or viewer.is_operator)
 
 
-def can_read_inclusion_proofs(viewer: Actor | None) -> bool:
-    """Auditors, who read the log, and the secretariat, which signs its checkpoints."""
+def can_read_audit_proofs(viewer: Actor | None) -> bool:
+    """Inclusion and consistency proofs of the audit log: auditors, who read the log, and the
+    secretariat, which signs its checkpoints."""
     return can_read_raw_log(viewer) or (viewer is not None and is_secretariat(viewer))
+
+
+can_read_inclusion_proofs = can_read_audit_proofs  # the earlier name, for existing callers
 
 
 def can_see_hidden_text(viewer: Actor | None) -> bool:

@@ -1,5 +1,5 @@
-"""The audit log: the latest signed checkpoint for everyone, inclusion proofs for auditors and
-the secretariat."""
+"""The audit log: the latest signed checkpoint for everyone, inclusion and consistency proofs for
+auditors and the secretariat."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import strawberry
 from starlette.concurrency import run_in_threadpool
 
 from graphql_api.context import Info
-from graphql_api.errors import ClientError, invalid_argument, not_allowed
+from graphql_api.errors import ClientError, camel, invalid_argument, not_allowed
 from graphql_api.types import described
-from graphql_api.types.audit import AuditCheckpoint, InclusionProof
+from graphql_api.types.audit import AuditCheckpoint, ConsistencyProof, InclusionProof
 from projections.queries import audit as queries
 
 
@@ -45,3 +45,25 @@ class AuditQuery:
         except queries.NotCovered as error:
             raise ClientError(str(error), code="NOT_FOUND") from None
         return InclusionProof.from_row(row)
+
+    @described.field(
+        "Auditors and the secretariat: the proof that the audit log of `toTreeSize` events (by"
+        " default the latest checkpoint's size) only appended to the log of `fromTreeSize` events,"
+        " nothing earlier changed, with the checkpoints signed at those sizes. A NOT_FOUND error"
+        " without `toTreeSize` while no checkpoint has been signed."
+    )
+    async def consistency_proof(
+        self, info: Info, from_tree_size: int, to_tree_size: int | None = None
+    ) -> ConsistencyProof | None:
+        if not info.context.viewer.reads_audit_proofs():
+            raise not_allowed("only auditors and the secretariat read consistency proofs")
+        audit = info.context.services.runtime.audit
+        try:
+            row = await run_in_threadpool(
+                queries.consistency_proof, audit, from_tree_size, to_tree_size
+            )
+        except queries.BadTreeSize as error:
+            raise invalid_argument(camel(error.field), error.reason) from None
+        except queries.NotCovered as error:
+            raise ClientError(str(error), code="NOT_FOUND") from None
+        return ConsistencyProof.from_row(row)

@@ -1,4 +1,5 @@
-"""`council audit ...`: checkpoints, verification, proofs and the offline proof verifier."""
+"""`council audit ...`: checkpoints, verification, inclusion and consistency proofs, and the
+offline proof verifier."""
 
 from __future__ import annotations
 
@@ -124,7 +125,116 @@ def cmd_prove(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_prove_consistency(settings: Settings, args: argparse.Namespace) -> int:
+    runtime = Runtime(settings)
+    try:
+        new_size = args.to_size
+        if new_size is None:
+            latest = service.latest_checkpoint(runtime.audit)
+            if latest is None:
+                raise ValueError("no checkpoint yet: run `council audit checkpoint` first")
+            new_size = notes.parse(latest)[0].size
+        checkpoints = []
+        for option, size in (("--from", args.from_size), ("--to", new_size)):
+            note = service.checkpoint_at(runtime.audit, size)
+            if note is None:
+                raise ValueError(
+                    f"{option} {size}: there is no checkpoint of tree size {size};"
+                    " a bundle proves one signed checkpoint against another"
+                )
+            checkpoints.append(note)
+        if args.from_size > new_size:
+            raise ValueError(f"--from {args.from_size} is larger than --to {new_size}")
+        proof = service.consistency_proof(runtime.audit, args.from_size, new_size)
+    finally:
+        runtime.close()
+    bundle = {
+        "kind": "consistency",
+        "from_tree_size": proof.old_size,
+        "to_tree_size": proof.new_size,
+        "from_root": proof.old_root.hex(),
+        "to_root": proof.new_root.hex(),
+        "path": [p.hex() for p in proof.path],
+        "from_checkpoint": checkpoints[0],
+        "to_checkpoint": checkpoints[1],
+    }
+    print(json.dumps(bundle, indent=2))
+    return 0
+
+
+def _field(bundle: dict[str, Any], name: str, kind: type) -> Any:
+    value = bundle.get(name)
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise ValueError(f"the bundle's {name!r} is missing or not a {kind.__name__}")
+    return value
+
+
+def _hashes(bundle: dict[str, Any], name: str) -> list[bytes]:
+    values = _field(bundle, name, list)
+    try:
+        return [bytes.fromhex(v) for v in values]
+    except (TypeError, ValueError):
+        raise ValueError(f"the bundle's {name!r} is not a list of hex hashes") from None
+
+
 def check_bundle(bundle: dict[str, Any], keys: dict[str, Ed25519PublicKey]) -> list[str]:
+    """Offline: the problems with a proof bundle of either kind (none means it verifies).
+
+    Raises ``ValueError`` when the text is not a bundle at all."""
+    if not isinstance(bundle, dict):
+        raise ValueError("the bundle is not a JSON object")
+    kind = bundle.get("kind", "inclusion")
+    if kind == "inclusion":
+        return check_inclusion_bundle(bundle, keys)
+    if kind == "consistency":
+        return check_consistency_bundle(bundle, keys)
+    raise ValueError(f"unknown kind of proof bundle {kind!r}: 'inclusion' or 'consistency'")
+
+
+def check_consistency_bundle(
+    bundle: dict[str, Any], keys: dict[str, Ed25519PublicKey]
+) -> list[str]:
+    """Offline: both checkpoints are signed with the given keys, and the later tree only
+    appended to the earlier one (RFC 9162 consistency proof between their roots)."""
+    problems = []
+    parsed = []
+    for end in ("from", "to"):
+        note = _field(bundle, f"{end}_checkpoint", str)
+        try:
+            checkpoint, _ = notes.parse(note)
+        except notes.CheckpointError as error:
+            problems.append(f"the {end!r} checkpoint is malformed: {error}")
+            continue
+        parsed.append(checkpoint)
+        if not notes.valid_signers(note, keys):
+            problems.append(
+                f"the {end!r} checkpoint (tree size {checkpoint.size}) carries no valid"
+                " signature from the given keys"
+            )
+        if checkpoint.size != _field(bundle, f"{end}_tree_size", int):
+            problems.append(
+                f"{end}_tree_size {bundle[f'{end}_tree_size']} is not the {end!r} checkpoint's"
+                f" tree size {checkpoint.size}"
+            )
+        if checkpoint.root.hex() != _field(bundle, f"{end}_root", str).lower():
+            problems.append(f"{end}_root is not the {end!r} checkpoint's root")
+    path = _hashes(bundle, "path")
+    if len(parsed) < 2:
+        return problems
+    old, new = parsed
+    if old.origin != new.origin:
+        problems.append(f"the checkpoints are of two logs: {old.origin!r} and {new.origin!r}")
+    if old.size > new.size or old.log_position > new.log_position:
+        problems.append("the 'from' checkpoint is not the earlier of the two")
+    elif not merkle.verify_consistency(old.size, new.size, old.root, new.root, path):
+        problems.append(
+            f"the tree of size {new.size} is not an extension of the tree of size {old.size}:"
+            " the consistency proof does not hold between the two checkpoints' roots"
+        )
+    return problems
+
+
+def check_inclusion_bundle(bundle: dict[str, Any], keys: dict[str, Ed25519PublicKey]) -> list[str]:
     """Offline: the problems with an inclusion-proof bundle (none means it verifies)."""
     problems = []
     checkpoint, _ = notes.parse(bundle["checkpoint"])
@@ -143,13 +253,26 @@ def check_bundle(bundle: dict[str, Any], keys: dict[str, Ed25519PublicKey]) -> l
 
 
 def cmd_verify_proof(settings: Settings | None, args: argparse.Namespace) -> int:
-    bundle = json.loads(Path(args.bundle).read_text())
+    try:
+        bundle = json.loads(Path(args.bundle).read_text())
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{args.bundle} is not a JSON proof bundle: {error}") from None
     problems = check_bundle(bundle, _named_keys(args.public_key))
     if problems:
         for problem in problems:
             print(f"FAILED: {problem}", file=sys.stderr)
         return 1
-    print(f"log position {bundle['log_position']} is in the log at tree size {bundle['tree_size']}")
+    if bundle.get("kind") == "consistency":
+        print(
+            f"the log at tree size {bundle['to_tree_size']} extends the log at tree size"
+            f" {bundle['from_tree_size']}: the first {bundle['from_tree_size']} events are"
+            " unchanged, and both checkpoints are signed"
+        )
+    else:
+        print(
+            f"log position {bundle['log_position']} is in the log at tree size"
+            f" {bundle['tree_size']}"
+        )
     return 0
 
 
@@ -189,8 +312,18 @@ def register(sub: Any) -> None:
     prove = audit.add_parser("prove", help="print an inclusion-proof bundle (JSON) for an event")
     prove.add_argument("--log-position", type=int, required=True)
     prove.set_defaults(func=cmd_prove)
+    consistency = audit.add_parser(
+        "prove-consistency",
+        help="print a consistency-proof bundle (JSON) between two signed checkpoints",
+    )
+    consistency.add_argument("--from", dest="from_size", type=int, required=True, metavar="N")
+    consistency.add_argument(
+        "--to", dest="to_size", type=int, metavar="M", help="default: the latest checkpoint's size"
+    )
+    consistency.set_defaults(func=cmd_prove_consistency)
     offline = audit.add_parser(
-        "verify-proof", help="check a proof bundle offline, without a database"
+        "verify-proof",
+        help="check a proof bundle (inclusion or consistency) offline, without a database",
     )
     offline.add_argument("bundle")
     offline.add_argument("--public-key", action="append", required=True, metavar="NAME=FILE.pem")

@@ -21,6 +21,10 @@ CHECKPOINT = """{ auditCheckpoint { origin treeSize rootHash logPosition time te
   signatures { name keyId verified } } }"""
 PROOF = """query I($at: Int!, $size: Int) { inclusionProof(logPosition: $at, treeSize: $size) {
   logPosition leafIndex leafHash treeSize rootHash auditPath checkpoint { treeSize text } } }"""
+CONSISTENCY = """query C($from: Int!, $to: Int) { consistencyProof(fromTreeSize: $from, toTreeSize: $to) {
+  fromTreeSize toTreeSize fromRootHash toRootHash path
+  fromCheckpoint { treeSize rootHash text signatures { name verified } }
+  toCheckpoint { treeSize rootHash text signatures { name verified } } } }"""
 
 
 def _checkpoint(api: Api, second: int = 0) -> str:
@@ -38,8 +42,8 @@ def _events(api: Api) -> list[dict[str, Any]]:
     return found
 
 
-def _error(body: dict[str, Any]) -> tuple[str, str]:
-    assert body["data"] == {"inclusionProof": None}
+def _error(body: dict[str, Any], field: str = "inclusionProof") -> tuple[str, str]:
+    assert body["data"] == {field: None}
     error = body["errors"][0]
     return error["extensions"]["code"], error["message"]
 
@@ -144,3 +148,108 @@ def test_a_new_checkpoint_is_published_at_once_though_no_read_model_moved(api: A
     after = api.client.post("/graphql", json={"query": CHECKPOINT})
     assert "X-Cache" not in after.headers
     assert after.json()["data"]["auditCheckpoint"]["text"] == note
+
+
+def _consistent(proof: dict[str, Any]) -> bool:
+    return merkle.verify_consistency(
+        proof["fromTreeSize"],
+        proof["toTreeSize"],
+        bytes.fromhex(proof["fromRootHash"]),
+        bytes.fromhex(proof["toRootHash"]),
+        [bytes.fromhex(h) for h in proof["path"]],
+    )
+
+
+def test_a_consistency_proof_shows_the_latest_checkpoint_extends_an_earlier_one(api: Api) -> None:
+    first_note = _checkpoint(api)
+    first = notes.parse(first_note)[0]
+    play_round(api.world)
+    api.settle(api.log_position())
+    second_note = _checkpoint(api, second=1)
+    second = notes.parse(second_note)[0]
+    assert first.size < second.size
+    proof = api.data(api.world.auditor, CONSISTENCY, **{"from": first.size})["consistencyProof"]
+    assert (proof["fromTreeSize"], proof["toTreeSize"]) == (first.size, second.size)
+    assert (proof["fromRootHash"], proof["toRootHash"]) == (first.root.hex(), second.root.hex())
+    assert proof["fromCheckpoint"]["text"] == first_note
+    assert proof["toCheckpoint"]["text"] == second_note
+    for checkpoint in (proof["fromCheckpoint"], proof["toCheckpoint"]):
+        assert checkpoint["signatures"] == [{"name": "secretariat", "verified": True}]
+    assert proof["path"]
+    assert _consistent(proof)
+    for at, node in enumerate(proof["path"]):  # any hash changed, and the proof fails
+        changed = node[:-1] + ("1" if node[-1] == "0" else "0")
+        assert not _consistent(
+            dict(proof, path=[*proof["path"][:at], changed, *proof["path"][at + 1 :]])
+        )
+    assert not _consistent(dict(proof, toRootHash=proof["fromRootHash"]))
+
+    # sizes no checkpoint was signed at: the roots come from the tree, the checkpoints are null
+    middle = first.size + 1
+    between = api.data(api.world.secretariat, CONSISTENCY, **{"from": 2, "to": middle})
+    between = between["consistencyProof"]
+    assert (between["fromTreeSize"], between["toTreeSize"]) == (2, middle)
+    assert between["fromCheckpoint"] is None
+    assert between["toCheckpoint"] is None
+    assert _consistent(between)
+    onward = api.data(api.world.auditor, CONSISTENCY, **{"from": middle, "to": second.size})
+    assert onward["consistencyProof"]["toCheckpoint"]["text"] == second_note
+    assert onward["consistencyProof"]["toRootHash"] == proof["toRootHash"]
+    assert _consistent(onward["consistencyProof"])
+    same = api.data(api.world.auditor, CONSISTENCY, **{"from": second.size})["consistencyProof"]
+    assert same["path"] == []
+    assert same["fromRootHash"] == same["toRootHash"]
+    assert same["fromCheckpoint"]["text"] == same["toCheckpoint"]["text"] == second_note
+
+
+def test_bad_tree_sizes_are_invalid_and_name_the_argument(api: Api) -> None:
+    code, message = _error(
+        api.post(api.world.auditor, CONSISTENCY, **{"from": 1}), "consistencyProof"
+    )
+    assert (code, message) == ("NOT_FOUND", "no checkpoint has been signed yet")
+    size = notes.parse(_checkpoint(api))[0].size
+    for sizes, field, reason in (
+        ({"from": 0}, "fromTreeSize", "is 1 or more; it is 0"),
+        ({"from": 1, "to": 0}, "toTreeSize", "is 1 or more; it is 0"),
+        (
+            {"from": 1, "to": size + 1},
+            "toTreeSize",
+            f"is at most the audit log's size, {size}; it is {size + 1}",
+        ),
+        (
+            {"from": size + 1},
+            "fromTreeSize",
+            f"is at most the tree size proved to, {size}; it is {size + 1}",
+        ),
+        ({"from": 3, "to": 2}, "fromTreeSize", "is at most the tree size proved to, 2; it is 3"),
+    ):
+        body = api.post(api.world.auditor, CONSISTENCY, **sizes)
+        assert _error(body, "consistencyProof") == ("INVALID", f"{field}: {reason}"), sizes
+        assert body["errors"][0]["extensions"]["field"] == field
+
+
+def test_only_auditors_and_the_secretariat_read_consistency_proofs(api: Api) -> None:
+    _checkpoint(api)
+    world = api.world
+    for viewer in (world.auditor, world.secretariat):
+        proof = api.data(viewer, CONSISTENCY, **{"from": 1})["consistencyProof"]
+        assert proof["fromTreeSize"] == 1
+    for outsider in (None, world.cso_a, world.state_body):
+        code, message = _error(api.post(outsider, CONSISTENCY, **{"from": 1}), "consistencyProof")
+        assert (code, message) == (
+            "NOT_ALLOWED",
+            "only auditors and the secretariat read consistency proofs",
+        )
+
+
+def test_a_consistency_proof_is_never_answered_from_the_cache(api: Api) -> None:
+    first = notes.parse(_checkpoint(api))[0]
+    headers = api.headers(api.world.auditor)
+    body = {"query": CONSISTENCY, "variables": {"from": 1}}
+    before = api.client.post("/graphql", json=body, headers=headers)
+    assert before.json()["data"]["consistencyProof"]["toTreeSize"] == first.size
+    api.open_round()
+    second = notes.parse(_checkpoint(api, second=1))[0]
+    after = api.client.post("/graphql", json=body, headers=headers)
+    assert "X-Cache" not in after.headers
+    assert after.json()["data"]["consistencyProof"]["toTreeSize"] == second.size > first.size

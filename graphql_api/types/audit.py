@@ -1,4 +1,5 @@
-"""The audit log as published: signed checkpoints, and proofs that an event is in one."""
+"""The audit log as published: signed checkpoints, proofs that an event is in one, and proofs
+that a later tree only appended to an earlier one."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from datetime import datetime
 
 import strawberry
 
-from projections.queries.audit import CheckpointRow, InclusionProofRow
+from projections.queries.audit import CheckpointRow, ConsistencyProofRow, InclusionProofRow
 
 
 @strawberry.type(description="One signature line of a checkpoint.")
@@ -72,4 +73,40 @@ class InclusionProof:
             root_hash=row.root_hash,
             audit_path=row.audit_path,
             checkpoint=AuditCheckpoint.from_row(row.checkpoint),
+        )
+
+
+@strawberry.type(
+    description="That the later tree only appended to the earlier one: RFC 9162 consistency"
+    " proof between two sizes of the audit log, hex hashes."
+)
+class ConsistencyProof:
+    from_tree_size: int
+    to_tree_size: int
+    from_root_hash: str = strawberry.field(description="The earlier tree's root hash, hex.")
+    to_root_hash: str = strawberry.field(description="The later tree's root hash, hex.")
+    path: list[str] = strawberry.field(
+        description="The consistency proof's hashes, in RFC 9162 order (empty for equal sizes)."
+    )
+    from_checkpoint: AuditCheckpoint | None = strawberry.field(
+        description="The signed checkpoint of the earlier size, if one was signed at that size."
+    )
+    to_checkpoint: AuditCheckpoint | None = strawberry.field(
+        description="The signed checkpoint of the later size, if one was signed at that size."
+    )
+
+    @classmethod
+    def from_row(cls, row: ConsistencyProofRow) -> ConsistencyProof:
+        return cls(
+            from_tree_size=row.from_tree_size,
+            to_tree_size=row.to_tree_size,
+            from_root_hash=row.from_root_hash,
+            to_root_hash=row.to_root_hash,
+            path=row.path,
+            from_checkpoint=(
+                AuditCheckpoint.from_row(row.from_checkpoint) if row.from_checkpoint else None
+            ),
+            to_checkpoint=(
+                AuditCheckpoint.from_row(row.to_checkpoint) if row.to_checkpoint else None
+            ),
         )

@@ -74,6 +74,14 @@ def latest_checkpoint(log: AuditLog, *, at_or_below: int | None = None) -> str |
     return str(row[0]) if row else None
 
 
+def checkpoint_at(log: AuditLog, tree_size: int) -> str | None:
+    """The stored checkpoint of exactly ``tree_size`` events (None when there is none)."""
+    with log.database.transaction(snapshot=True) as cur:
+        cur.execute("SELECT note FROM audit_checkpoints WHERE tree_size = ?", (tree_size,))
+        row = cur.fetchone()
+    return str(row[0]) if row else None
+
+
 def checkpoint_covering(log: AuditLog, log_position: int) -> str | None:
     """The earliest checkpoint whose tree includes the event at ``log_position``."""
     with log.database.transaction(snapshot=True) as cur:

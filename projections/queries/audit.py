@@ -1,4 +1,4 @@
-"""Checkpoints and inclusion proofs as the API shows them, read from the audit log."""
+"""Checkpoints, inclusion and consistency proofs as the API shows them, read from the audit log."""
 
 from __future__ import annotations
 
@@ -41,6 +41,26 @@ class InclusionProofRow:
     root_hash: str
     audit_path: list[str]
     checkpoint: CheckpointRow
+
+
+class BadTreeSize(ValueError):
+    """A tree size asked for that no proof can have; ``field`` names the argument."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class ConsistencyProofRow:
+    from_tree_size: int
+    to_tree_size: int
+    from_root_hash: str
+    to_root_hash: str
+    path: list[str]
+    from_checkpoint: CheckpointRow | None
+    to_checkpoint: CheckpointRow | None
 
 
 def checkpoint_row(log: AuditLog, note: str) -> CheckpointRow:
@@ -93,4 +113,44 @@ def inclusion_proof(
         root_hash=proof.root.hex(),
         audit_path=[node.hex() for node in proof.path],
         checkpoint=checkpoint,
+    )
+
+
+def consistency_proof(
+    log: AuditLog, from_tree_size: int, to_tree_size: int | None = None
+) -> ConsistencyProofRow:
+    """The proof that the tree of ``to_tree_size`` events (by default the latest checkpoint's)
+    extends the tree of ``from_tree_size`` unchanged, with the checkpoints of those sizes."""
+    if from_tree_size < 1:
+        raise BadTreeSize("from_tree_size", f"is 1 or more; it is {from_tree_size}")
+    to_note = None
+    if to_tree_size is None:
+        to_note = service.latest_checkpoint(log)
+        if to_note is None:
+            raise NotCovered("no checkpoint has been signed yet")
+        to_tree_size = notes.parse(to_note)[0].size
+    elif to_tree_size < 1:
+        raise BadTreeSize("to_tree_size", f"is 1 or more; it is {to_tree_size}")
+    else:
+        size = log.size()
+        if to_tree_size > size:
+            raise BadTreeSize(
+                "to_tree_size", f"is at most the audit log's size, {size}; it is {to_tree_size}"
+            )
+        to_note = service.checkpoint_at(log, to_tree_size)
+    if from_tree_size > to_tree_size:
+        raise BadTreeSize(
+            "from_tree_size",
+            f"is at most the tree size proved to, {to_tree_size}; it is {from_tree_size}",
+        )
+    from_note = service.checkpoint_at(log, from_tree_size)
+    proof = service.consistency_proof(log, from_tree_size, to_tree_size)
+    return ConsistencyProofRow(
+        from_tree_size=proof.old_size,
+        to_tree_size=proof.new_size,
+        from_root_hash=proof.old_root.hex(),
+        to_root_hash=proof.new_root.hex(),
+        path=[node.hex() for node in proof.path],
+        from_checkpoint=checkpoint_row(log, from_note) if from_note is not None else None,
+        to_checkpoint=checkpoint_row(log, to_note) if to_note is not None else None,
     )
