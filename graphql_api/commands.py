@@ -12,6 +12,7 @@ from domain.errors import DomainError, Invalid
 from domain.values import Actor
 from graphql_api.context import Info
 from graphql_api.errors import ClientError, NotAllowed, ProblemType, problem_from
+from projections.event_recorder import DATABASE_ERRORS, WriteOutcomeUnknown
 from projections.runner import ProjectionTimeout
 
 SIGN_IN = "the public reads; members act: send Authorization: Bearer <token>"
@@ -38,6 +39,8 @@ async def perform(info: Info, command: Callable[[Actor], Outcome]) -> Outcome | 
         outcome = await run_in_threadpool(command, actor)
     except DomainError as error:
         return problem_from(error)
+    except (WriteOutcomeUnknown, *DATABASE_ERRORS) as error:
+        raise outcome_unknown(error) from None
     await settle(info, outcome.log_position)
     return outcome
 
@@ -46,7 +49,8 @@ async def settle(info: Info, log_position: int) -> None:
     runtime = info.context.services.runtime
     try:
         await run_in_threadpool(runtime.settle, log_position)
-    except ProjectionTimeout:
+    except (ProjectionTimeout, *DATABASE_ERRORS):
+        # Stored: only the wait for the read models failed (a broken connection included).
         info.context.log_position = log_position
         raise ClientError(
             f"the write was stored at log position {log_position}, but the read models did not"
@@ -55,3 +59,15 @@ async def settle(info: Info, log_position: int) -> None:
             logPosition=log_position,
         ) from None
     info.context.after_write(log_position)
+
+
+def outcome_unknown(error: Exception) -> ClientError:
+    """The database connection broke during the command: it may or may not have been stored."""
+    known = getattr(error, "originator_id", "")
+    return ClientError(
+        "the connection to the database broke while the write was being stored, so whether it"
+        " was stored is unknown; before sending it again, read the item (its revision, or the"
+        " log) to see whether it happened",
+        code="OUTCOME_UNKNOWN",
+        **({"id": known} if known else {}),
+    )

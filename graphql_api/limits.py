@@ -40,6 +40,7 @@ from strawberry.extensions import (
 )
 
 from graphql_api.errors import invalid_argument
+from projections.event_recorder import DATABASE_ERRORS
 
 MAX_PAGE = 100
 DEFAULT_PAGE = 20
@@ -160,6 +161,19 @@ class MaskUnexpected(MaskErrors):
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         request_id = getattr(self.execution_context.context, "request_id", None)
+        stored = getattr(self.execution_context.context, "log_position", None)
+        if stored is not None and isinstance(error.original_error, DATABASE_ERRORS):
+            # A mutation was stored; only reading its payload back failed.
+            log.warning("stored, payload unread", request_id=request_id, log_position=stored)
+            return GraphQLError(
+                f"the write was stored at log position {stored}, but the connection to the"
+                " database broke while reading it back; read it again shortly",
+                nodes=error.nodes,
+                source=error.source,
+                positions=error.positions,
+                path=error.path,
+                extensions={"code": "STORED_NOT_READ", "logPosition": stored},
+            )
         log.error(
             "unexpected error",
             request_id=request_id,

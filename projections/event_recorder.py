@@ -1,0 +1,83 @@
+"""The event store's recorder on PostgreSQL: an insert whose connection broke is never retried.
+
+The eventsourcing library retries an insert after any connection error. When the connection broke
+after the server committed (the commit's answer lost on the way back), the retry collides with the
+events already stored; the command is then run again on the new state and answers a misleading
+``Conflict``, or stores a second comment or proposal. Here such an insert raises
+``WriteOutcomeUnknown`` instead: the caller cannot know whether it was stored, and says so. An
+error the server reported (a lock timeout, say) rolled the transaction back and is retried as
+before.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from typing import Any, cast
+
+import psycopg
+from eventsourcing.persistence import (
+    InterfaceError,
+    OperationalError,
+    PersistenceError,
+    StoredEvent,
+)
+from eventsourcing.postgres import PostgresApplicationRecorder
+
+ATTEMPTS = 10
+RETRY_SECONDS = 0.2
+# SQLSTATE classes of a connection that failed or a server that went away mid-transaction.
+_CONNECTION_LOST = ("08", "57")
+
+_insert_once = cast(
+    Callable[..., Sequence[int] | None],
+    getattr(PostgresApplicationRecorder.insert_events, "__wrapped__"),  # noqa: B009
+)
+
+
+# What a broken or unreachable database raises, through the eventsourcing library or not.
+DATABASE_ERRORS = (
+    InterfaceError,
+    OperationalError,
+    psycopg.InterfaceError,
+    psycopg.OperationalError,
+)
+
+
+class WriteOutcomeUnknown(PersistenceError):
+    """The connection broke while events were being stored: they may or may not be."""
+
+    def __init__(self, message: str, *, originator_id: str) -> None:
+        super().__init__(message)
+        self.originator_id = originator_id
+
+
+def connection_lost(error: BaseException) -> bool:
+    """Whether ``error`` (or the psycopg error under it) is a broken connection rather than a
+    refusal the server reported, after which nothing was committed."""
+    cause: BaseException | None = error
+    while cause is not None and not isinstance(cause, psycopg.Error):
+        cause = cause.__cause__
+    if cause is None:
+        return True
+    state = cause.sqlstate
+    return state is None or state.startswith(_CONNECTION_LOST)
+
+
+class CouncilRecorder(PostgresApplicationRecorder):
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                return _insert_once(self, stored_events, **kwargs)
+            except (InterfaceError, OperationalError) as error:
+                if connection_lost(error):
+                    first = stored_events[0] if stored_events else None
+                    raise WriteOutcomeUnknown(
+                        str(error), originator_id=str(first.originator_id) if first else ""
+                    ) from error
+                if attempt == ATTEMPTS:
+                    raise
+                time.sleep(RETRY_SECONDS)
+        raise AssertionError("unreachable")
