@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from uuid import UUID
@@ -9,13 +13,14 @@ from uuid import UUID
 from starlette.concurrency import run_in_threadpool
 
 from domain import rules
-from domain.errors import NotAllowed
 from domain.rules import Visibility
-from domain.values import Actor, PositionState
+from domain.values import Actor, OrganisationKind, PositionState, Role
 from graphql_api import tokens
 from graphql_api.oidc import OidcVerifier
-from graphql_api.runtime import Runtime
+from graphql_api.settings import Settings
+from projections.queries.directory import acting_member
 from projections.queries.paging import Scope
+from projections.queries.store import ReadStore
 
 
 class AuthError(Exception):
@@ -60,8 +65,10 @@ class Viewer:
     def reads_raw_log(self) -> bool:
         return rules.can_read_raw_log(self.actor)
 
-    def reads_inclusion_proofs(self) -> bool:
-        return rules.can_read_inclusion_proofs(self.actor)
+    def reads_audit_proofs(self) -> bool:
+        return rules.can_read_audit_proofs(self.actor)
+
+    reads_inclusion_proofs = reads_audit_proofs
 
     def sees_hidden_text(self) -> bool:
         return rules.can_see_hidden_text(self.actor)
@@ -94,13 +101,102 @@ def bearer_token(header: str | None) -> str | None:
     return token.strip()
 
 
+Positions = Sequence[tuple[str, int]]
+"""Every read model's position, as ``projections.queries.history.projection_positions`` reads."""
+
+
+class Viewers:
+    """Acting members as the directory read model knows them, kept while it stays where it is.
+
+    A member is read with the directory's position in one statement, and that reading is used
+    again only for a request whose freshly read positions show the directory at the same place:
+    a member suspended, erased or given other roles is seen by the next request after the
+    directory applies it, through whichever process it was written.
+    """
+
+    def __init__(self, store: ReadStore, settings: Settings, *, size: int = 4096) -> None:
+        self.store = store
+        self.settings = settings
+        self.size = size
+        self._lock = threading.Lock()
+        self._known: OrderedDict[UUID, tuple[int, Actor | str]] = OrderedDict()
+        self._verified: OrderedDict[str, tokens.TokenClaims] = OrderedDict()
+
+    def member_of(self, token: str) -> UUID:
+        """The member a token of this council names; TokenError when it cannot be accepted.
+
+        A token's signature and claims are checked once; after that only its expiry, which
+        is all that can change about it."""
+        claims = self._verified.get(token)
+        if claims is None:
+            claims = tokens.verify(self.settings, token)
+            self._verified[token] = claims
+            while len(self._verified) > self.size:
+                self._verified.popitem(last=False)
+        elif claims.expires_at.timestamp() <= time.time():
+            del self._verified[token]
+            raise tokens.TokenError("the token has expired")
+        return claims.member_id
+
+    async def viewer(self, member_id: UUID, positions: Positions | None = None) -> Viewer:
+        """The viewer acting as ``member_id``; AuthError when that member cannot act.
+
+        With ``positions`` just read, a reading made at the same directory position answers
+        without a statement."""
+        found = self._kept(member_id, positions)
+        if found is None:
+            found = await run_in_threadpool(self._read, member_id)
+        if isinstance(found, str):
+            raise AuthError(f"the token's member cannot act: {found}")
+        return Viewer(found)
+
+    def _kept(self, member_id: UUID, positions: Positions | None) -> Actor | str | None:
+        if positions is None:
+            return None
+        directory = next((p for name, p in positions if name == "directory"), None)
+        with self._lock:
+            kept = self._known.get(member_id)
+            if kept is None or kept[0] != directory:
+                return None
+            self._known.move_to_end(member_id)
+            return kept[1]
+
+    def _read(self, member_id: UUID) -> Actor | str:
+        row, position = acting_member(self.store, str(member_id))
+        found: Actor | str
+        if row is None:
+            found = "the member is not known to this council"
+        elif not row.active:
+            found = "the member is no longer active"
+        else:
+            found = Actor(
+                member_id=member_id,
+                organisation_id=UUID(row.organisation_id),
+                organisation_kind=OrganisationKind(row.organisation_kind),
+                platform=row.platform,
+                roles=frozenset(Role(role) for role in row.roles),
+            )
+        with self._lock:
+            self._known[member_id] = (position, found)
+            self._known.move_to_end(member_id)
+            while len(self._known) > self.size:
+                self._known.popitem(last=False)
+        return found
+
+
 async def authenticate(
-    runtime: Runtime, header: str | None, oidc: OidcVerifier | None = None
+    viewers: Viewers,
+    header: str | None,
+    oidc: OidcVerifier | None = None,
+    *,
+    positions: Positions | None = None,
 ) -> Viewer:
     """The viewer named by an Authorization header; the public when there is none.
 
     Tokens of this council are verified with its key; with ``oidc``, tokens issued by the
-    OpenID Connect provider are verified with the provider's keys.
+    OpenID Connect provider are verified with the provider's keys. The member is read from the
+    directory read model (see ``Viewers``); ``positions``, when the caller has just read them,
+    spare that read while the directory has not moved.
     """
     token = bearer_token(header)
     if token is None:
@@ -109,15 +205,7 @@ async def authenticate(
         if oidc is not None and oidc.issued(token):
             member_id = await run_in_threadpool(oidc.verify, token)
         else:
-            member_id = tokens.verify(runtime.settings, token).member_id
+            member_id = viewers.member_of(token)
     except tokens.TokenError as error:
         raise AuthError(str(error)) from None
-    return await viewer_for(runtime, member_id)
-
-
-async def viewer_for(runtime: Runtime, member_id: UUID) -> Viewer:
-    try:
-        actor = await run_in_threadpool(runtime.council.actor_for, member_id)
-    except NotAllowed as error:
-        raise AuthError(f"the token's member cannot act: {error.message}") from None
-    return Viewer(actor)
+    return await viewers.viewer(member_id, positions)

@@ -7,7 +7,7 @@ from typing import Any
 
 import strawberry
 
-from graphql_api.auth import Viewer
+from graphql_api.auth import Viewer, Viewers
 from graphql_api.live import LiveFeed
 from graphql_api.loaders import Loaders
 from graphql_api.runtime import Runtime
@@ -21,6 +21,7 @@ class Services:
     runtime: Runtime
     store: ReadStore
     feed: LiveFeed
+    viewers: Viewers
 
 
 @dataclass
@@ -28,26 +29,27 @@ class Context:
     services: Services
     viewer: Viewer
     request_id: str
-    loaders: Loaders
     request: Any = None
     response: Any = None
     connection_params: dict[str, Any] | None = None
     operation_name: str | None = None
     log_position: int | None = field(default=None)
+    _loaders: Loaders | None = field(default=None, repr=False)
 
     @classmethod
     def create(cls, services: Services, viewer: Viewer, request_id: str, **kwargs: Any) -> Context:
-        return cls(
-            services=services,
-            viewer=viewer,
-            request_id=request_id,
-            loaders=Loaders(services.runtime, services.store),
-            **kwargs,
-        )
+        return cls(services=services, viewer=viewer, request_id=request_id, **kwargs)
+
+    @property
+    def loaders(self) -> Loaders:
+        """Made when first asked for: a request answered from the response cache needs none."""
+        if self._loaders is None:
+            self._loaders = Loaders(self.services.runtime, self.services.store)
+        return self._loaders
 
     def refresh(self) -> None:
         """Forget what this request's loaders read."""
-        self.loaders = Loaders(self.services.runtime, self.services.store)
+        self._loaders = None
 
     def after_write(self, log_position: int) -> None:
         """A mutation was stored and projected: later reads in this request see it."""

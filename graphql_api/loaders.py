@@ -64,6 +64,9 @@ class Loaders:
         self.comment_versions = _loader(store, comments.comment_versions, [])
         self.comment_counts = _loader(store, comments.comment_counts, 0)
         self.subjects = _loader(store, history.subjects_by_ids)
+        self.viewed: dict[tuple[str, str], Any] = {}
+        """Objects already made from loaded rows for this viewer: a list names the same
+        organisation on many of its rows, and each is made and checked once."""
         self.personal_data = _personal_data_loader(runtime)
         # As of a log position, from the events: keyed by (id, log position).
         source = event_source(runtime)

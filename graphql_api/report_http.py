@@ -104,7 +104,7 @@ def report_pdf_route(view: CouncilGraphQL, path: str = PATH) -> Route:
         member: str | None = None
         try:
             viewer = await authenticate(
-                services.runtime, request.headers.get("authorization"), view.oidc
+                services.viewers, request.headers.get("authorization"), view.oidc
             )
             member = str(viewer.member_id) if viewer.member_id is not None else None
             found = await run_in_threadpool(

@@ -41,13 +41,20 @@ def organisation_now(
     if organisation_id is None:
         return None
     viewer = info.context.viewer
+    loaders = info.context.loaders
+    key = ("organisation", organisation_id)
+    if key in loaders.viewed:
+        found: Organisation | None = loaders.viewed[key]
+        return found
 
     def view(row: OrganisationRow | None) -> Organisation | None:
-        if row is None or not viewer.sees(row.visibility):
-            return None
-        return Organisation.from_row(row)
+        seen = (
+            Organisation.from_row(row) if row is not None and viewer.sees(row.visibility) else None
+        )
+        loaders.viewed[key] = seen
+        return seen
 
-    return now_or_later(info.context.loaders.organisations, organisation_id, view)
+    return now_or_later(loaders.organisations, organisation_id, view)
 
 
 async def organisation(info: Info, organisation_id: str | None) -> Organisation | None:

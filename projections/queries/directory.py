@@ -123,3 +123,45 @@ def round_recommendation_ids(store: ReadStore, ids: Sequence[str]) -> dict[str, 
         for round_id, recommendation_id in cur.fetchall():
             result[round_id].append(recommendation_id)
     return result
+
+
+@dataclass(frozen=True, slots=True)
+class ActingMemberRow:
+    """What the rules need to know of a member who acts: their organisation and roles."""
+
+    organisation_id: str
+    organisation_kind: str
+    platform: bool
+    roles: list[str]
+    active: bool
+
+
+def acting_member(store: ReadStore, member_id: str) -> tuple[ActingMemberRow | None, int]:
+    """The member (None: unknown here) and the directory's position they were read at.
+
+    One statement, so the row and the position come from the same snapshot: while the
+    directory stays at that position, the row stays what it is.
+    """
+    with store.read() as cur:
+        cur.execute(
+            "SELECT t.position, o.id, o.kind, o.platform, m.roles, m.active"
+            " FROM projection_tracking t"
+            " LEFT JOIN members m ON m.id = ?"
+            " LEFT JOIN organisations o ON o.id = m.organisation_id"
+            " WHERE t.projection = ?",
+            [member_id, "directory"],
+        )
+        raw = cur.fetchone()
+    if raw is None:  # the directory has applied nothing yet: nobody is known
+        return None, -1
+    position, organisation_id, kind, platform, roles, active = raw
+    if organisation_id is None:
+        return None, int(position)
+    member = ActingMemberRow(
+        organisation_id=str(organisation_id),
+        organisation_kind=str(kind),
+        platform=bool(platform),
+        roles=json.loads(roles),
+        active=bool(active),
+    )
+    return member, int(position)
