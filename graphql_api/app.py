@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route, WebSocketRoute
 
+from graphql_api.auth import Viewers
 from graphql_api.context import Services
 from graphql_api.limits import MAX_BODY_BYTES, BodySizeLimit
 from graphql_api.live import LiveFeed
@@ -43,7 +44,8 @@ def create_app(
         channel=None if settings.embedded else _channel(runtime),
         poll_seconds=0.2 if settings.embedded else 1.0,
     )
-    services = Services(runtime=runtime, store=store, feed=feed)
+    viewers = Viewers(store, settings)
+    services = Services(runtime=runtime, store=store, feed=feed, viewers=viewers)
     view = CouncilGraphQL(
         services,
         oidc=OidcVerifier(oidc) if oidc is not None else None,

@@ -3,7 +3,8 @@
 Queries read only read models, so the same query, with the same variables, by the same member
 (as the record knows them now) gives the same answer until a projection applies another event.
 Each request reads the projections' positions (one short statement, so a write made through
-another process is seen at once), and a cached answer is served only at the same positions.
+another process is seen at once; requests arriving together share a read that starts after each
+of them arrived), and a cached answer is served only at the same positions.
 Mutations, subscriptions, the raw log (read from the event store), audit checkpoints and proofs,
 and answers with errors are never cached. ``asOf`` answers are: the events up to a log position
 never change, and names and the time-to-position map come from the read models. A client that sends ``Cache-Control: no-cache`` bypasses it.
@@ -22,12 +23,13 @@ from graphql.error import GraphQLError
 from starlette.concurrency import run_in_threadpool
 
 from domain.values import Actor
+from graphql_api.coalesce import FreshRead
 from projections.queries.history import projection_positions
 from projections.queries.store import ReadStore
 
 # The raw log is read from the event store, checkpoints and proofs from the audit tables: none
 # of them moves the read models' positions, so none can be cached by them.
-UNCACHEABLE_FIELDS = frozenset({"events", "auditCheckpoint", "inclusionProof"})
+UNCACHEABLE_FIELDS = frozenset({"events", "auditCheckpoint", "inclusionProof", "consistencyProof"})
 Positions = tuple[tuple[str, int], ...]
 MAX_ENTRY_BYTES = 512 * 1024
 
@@ -61,6 +63,7 @@ class ResponseCache:
         self.store = store
         self.size = size
         self._entries: OrderedDict[tuple[Any, ...], Entry] = OrderedDict()
+        self._positions = FreshRead(self._read_positions)
 
     @staticmethod
     def key(actor: Actor | None, body: Any) -> tuple[Any, ...] | None:
@@ -75,6 +78,10 @@ class ResponseCache:
         return (actor, query, name, variables)
 
     async def positions(self) -> Positions:
+        """Read after the call (never an answer read before it), shared by concurrent callers."""
+        return await self._positions()
+
+    async def _read_positions(self) -> Positions:
         return await run_in_threadpool(projection_positions, self.store)
 
     def get(self, key: tuple[Any, ...], positions: Positions) -> bytes | None:

@@ -20,6 +20,7 @@ from graphql_api.comments_api import CommentMutation
 from graphql_api.decisions_api import DecisionMutation
 from graphql_api.directory_api import DirectoryMutation, DirectoryQuery
 from graphql_api.history_api import HistoryQuery, HistorySubscription
+from graphql_api.lean_fields import lean_resolvers
 from graphql_api.limits import extensions
 from graphql_api.positions_api import JointPositionMutation, JointPositionQuery
 from graphql_api.reports_api import ReportMutation, ReportQuery
@@ -81,6 +82,7 @@ def build_schema(*, introspection: bool = True) -> strawberry.Schema:
         extensions=extensions(introspection=introspection),
     )
     schema.hide_suggestions = not introspection
+    lean_resolvers(schema)
     return schema
 
 

@@ -7,13 +7,15 @@ HTTP 401 with a JSON message (a websocket: the handshake is refused, or, for a t
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, cast
 
+import structlog
 from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -30,8 +32,10 @@ from graphql_api.cache import Positions, ResponseCache, cacheable
 from graphql_api.context import Context, Services
 from graphql_api.logging import log_request
 from graphql_api.oidc import OidcVerifier
+from projections.event_recorder import DATABASE_ERRORS
 
 NO_ACK_PAYLOAD = cast(UnsetType, UNSET)
+log = structlog.get_logger("council.api")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
@@ -46,6 +50,30 @@ def unauthorised(message: str, request_id: str) -> JSONResponse:
         status_code=401,
         headers={"WWW-Authenticate": 'Bearer error="invalid_token"', "X-Request-Id": request_id},
     )
+
+
+def unavailable_when_the_database_is(
+    http: Callable[[CouncilGraphQL, Request], Awaitable[Response]],
+) -> Callable[[CouncilGraphQL, Request], Awaitable[Response]]:
+    """A database that cannot be reached before the operation runs (reading the token's member,
+    the cache's positions) is a 503 saying nothing was done, not an unexpected error. Once the
+    operation runs, its own errors say what happened (see ``commands.py``)."""
+
+    @functools.wraps(http)
+    async def guarded(self: CouncilGraphQL, request: Request) -> Response:
+        try:
+            return await http(self, request)
+        except DATABASE_ERRORS as error:
+            request_id = request_id_of(request.headers)
+            log.warning("database unavailable", request_id=request_id, error=str(error))
+            message = "the database cannot be reached; nothing was done; try again shortly"
+            return JSONResponse(
+                {"errors": [{"message": message, "extensions": {"code": "UNAVAILABLE"}}]},
+                status_code=503,
+                headers={"Retry-After": "1", "X-Request-Id": request_id},
+            )
+
+    return guarded
 
 
 class CouncilGraphQL(GraphQL[Context, None]):
@@ -65,24 +93,36 @@ class CouncilGraphQL(GraphQL[Context, None]):
         if header is None:
             return NO_ACK_PAYLOAD
         try:
-            context.viewer = await authenticate(self.services.runtime, str(header), self.oidc)
+            context.viewer = await authenticate(self.services.viewers, str(header), self.oidc)
         except AuthError as error:
             raise ConnectionRejectionError({"message": str(error)}) from None
         return NO_ACK_PAYLOAD
 
+    @unavailable_when_the_database_is
     async def http(self, request: Request) -> Response:
         request_id = request_id_of(request.headers)
         started = time.perf_counter()
         context: Context | None = None
+        # Read first: the response cache answers only at the same positions, and they tell
+        # whether the member read for an earlier request still stands (see ``Viewers``). Read
+        # for many requests at once, they cost less than reading the member each time.
+        positions = (
+            await self.cache.positions()
+            if _may_be_cached(request) or "authorization" in request.headers
+            else None
+        )
         try:
             viewer = await authenticate(
-                self.services.runtime, request.headers.get("authorization"), self.oidc
+                self.services.viewers,
+                request.headers.get("authorization"),
+                self.oidc,
+                positions=positions,
             )
         except AuthError as error:
             response: Response = unauthorised(str(error), request_id)
         else:
             context = Context.create(self.services, viewer, request_id, request=request)
-            response = await self._answer(request, context)
+            response = await self._answer(request, context, positions)
             response.headers["X-Request-Id"] = request_id
         log_request(
             request_id=request_id,
@@ -125,9 +165,11 @@ class CouncilGraphQL(GraphQL[Context, None]):
             request.state.graphql_errors = True
         return await super().process_result(request, result)
 
-    async def _answer(self, request: Request, context: Context) -> Response:
+    async def _answer(
+        self, request: Request, context: Context, positions: Positions | None
+    ) -> Response:
         """From the response cache when the read models have not moved, else executed."""
-        lookup = await self._cache_lookup(request, context)
+        lookup = await self._cache_lookup(request, context, positions)
         if lookup is not None and lookup[2] is not None:
             return Response(lookup[2], media_type="application/json", headers={"X-Cache": "hit"})
         try:
@@ -141,10 +183,9 @@ class CouncilGraphQL(GraphQL[Context, None]):
         return response
 
     async def _cache_lookup(
-        self, request: Request, context: Context
+        self, request: Request, context: Context, positions: Positions | None
     ) -> tuple[tuple[Any, ...], Positions, bytes | None] | None:
-        control = request.headers.get("cache-control", "")
-        if request.method != "POST" or "no-cache" in control or "no-store" in control:
+        if positions is None or not _may_be_cached(request):
             return None
         try:
             body = json.loads(await request.body())
@@ -153,7 +194,6 @@ class CouncilGraphQL(GraphQL[Context, None]):
         key = self.cache.key(context.viewer.actor, body)
         if key is None:
             return None
-        positions = await self.cache.positions()
         hit = self.cache.get(key, positions)
         if hit is not None:
             context.operation_name = cacheable(key[1], key[2])[1]
@@ -163,7 +203,9 @@ class CouncilGraphQL(GraphQL[Context, None]):
         request_id = request_id_of(websocket.headers)
         try:
             viewer = await authenticate(
-                self.services.runtime, websocket.headers.get("authorization"), self.oidc
+                self.services.viewers,
+                websocket.headers.get("authorization"),
+                self.oidc,
             )
         except AuthError:
             await websocket.close(code=4401)
@@ -172,6 +214,12 @@ class CouncilGraphQL(GraphQL[Context, None]):
             self.services, viewer or PUBLIC, request_id, request=websocket, response=websocket
         )
         await self.run(websocket, context=context)
+
+
+def _may_be_cached(request: Request) -> bool:
+    """A POST whose client did not ask to bypass the response cache."""
+    control = request.headers.get("cache-control", "")
+    return request.method == "POST" and "no-cache" not in control and "no-store" not in control
 
 
 __all__ = ["GRAPHQL_TRANSPORT_WS_PROTOCOL", "CouncilGraphQL"]

@@ -32,6 +32,7 @@ def test_the_schema_names_every_query_and_mutation_of_the_contract() -> None:
         "events(",
         "auditCheckpoint: AuditCheckpoint",
         "inclusionProof(logPosition: Int!",
+        "consistencyProof(fromTreeSize: Int!, toTreeSize: Int",
         "input AsOf @oneOf",
         "activity(",
         "reports(",
