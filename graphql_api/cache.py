@@ -32,6 +32,7 @@ from projections.queries.store import ReadStore
 UNCACHEABLE_FIELDS = frozenset({"events", "auditCheckpoint", "inclusionProof", "consistencyProof"})
 Positions = tuple[tuple[str, int], ...]
 MAX_ENTRY_BYTES = 512 * 1024
+MAX_TOTAL_BYTES = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -59,9 +60,16 @@ def cacheable(query: str, operation_name: str | None) -> tuple[bool, str | None]
 
 
 class ResponseCache:
-    def __init__(self, store: ReadStore, *, size: int = 256) -> None:
+    """At most ``size`` answers and ``max_bytes`` of them, the least recently used dropped first:
+    the memory it holds is bounded whatever the queries."""
+
+    def __init__(
+        self, store: ReadStore, *, size: int = 256, max_bytes: int = MAX_TOTAL_BYTES
+    ) -> None:
         self.store = store
         self.size = size
+        self.max_bytes = max_bytes
+        self._bytes = 0
         self._entries: OrderedDict[tuple[Any, ...], Entry] = OrderedDict()
         self._positions = FreshRead(self._read_positions)
 
@@ -94,7 +102,11 @@ class ResponseCache:
     def put(self, key: tuple[Any, ...], positions: Positions, body: bytes) -> None:
         if len(body) > MAX_ENTRY_BYTES or b'"errors"' in body:
             return
+        replaced = self._entries.pop(key, None)
+        if replaced is not None:
+            self._bytes -= len(replaced.body)
         self._entries[key] = Entry(positions, body)
-        self._entries.move_to_end(key)
-        while len(self._entries) > self.size:
-            self._entries.popitem(last=False)
+        self._bytes += len(body)
+        while len(self._entries) > self.size or self._bytes > self.max_bytes:
+            _, dropped = self._entries.popitem(last=False)
+            self._bytes -= len(dropped.body)

@@ -57,3 +57,17 @@ def test_no_cache_mutations_and_the_raw_log_are_never_served_from_the_cache(api:
     log = "{ events(first: 2) { logPosition } }"
     _ask(api, world.auditor, log)
     assert "X-Cache" not in _ask(api, world.auditor, log).headers
+
+
+def test_the_response_cache_holds_no_more_than_its_byte_budget() -> None:
+    from graphql_api.cache import ResponseCache
+
+    cache = ResponseCache(store=None, size=100, max_bytes=10_000)  # type: ignore[arg-type]
+    positions = (("history", 1),)
+    for n in range(50):
+        cache.put(("key", n), positions, b"x" * 1_000)
+    kept = [n for n in range(50) if cache.get(("key", n), positions) is not None]
+    assert kept == list(range(40, 50))  # the least recently used went first
+    cache.put(("key", 49), positions, b"y" * 5_000)  # a replaced answer counts once
+    assert cache.get(("key", 49), positions) == b"y" * 5_000
+    assert sum(cache.get(("key", n), positions) is not None for n in range(50)) == 6
