@@ -13,6 +13,7 @@ one in the other, and no token of one accepted by the other.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -103,8 +104,9 @@ class Deployment:
         return started
 
 
-@pytest.fixture
-def deployment(tmp_path: Path) -> Iterator[Deployment]:
+@contextlib.contextmanager
+def deploy(tmp_path: Path) -> Iterator[Deployment]:
+    """A fresh schema configured as deploy/council.env.example; its processes stop at the end."""
     url = postgres_url_or_skip()
     audit_key = tmp_path / "audit-key.pem"
     audit_key.write_bytes(private_pem(Ed25519PrivateKey.generate()))
@@ -136,6 +138,12 @@ def deployment(tmp_path: Path) -> Iterator[Deployment]:
                 process.kill()
                 process.wait()
         Database(settings.database).drop_schemas()
+
+
+@pytest.fixture
+def deployment(tmp_path: Path) -> Iterator[Deployment]:
+    with deploy(tmp_path) as started:
+        yield started
 
 
 def _catalogue() -> list[Any]:
