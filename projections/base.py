@@ -269,10 +269,12 @@ _CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",
 
 def to_json(value: Any) -> str:
     """Canonical JSON for read-model columns."""
-    return _CANONICAL.encode(_plain(value))
+    return _CANONICAL.encode(stored_value(value))
 
 
-def _plain(value: Any) -> Any:
+def stored_value(value: Any) -> Any:
+    """A value as the read models store it: enums by value, ids and times as text, containers
+    member by member."""
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, UUID):
@@ -280,9 +282,9 @@ def _plain(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): stored_value(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
-        return [_plain(v) for v in value]
+        return [stored_value(v) for v in value]
     return value
 
 

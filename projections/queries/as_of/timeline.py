@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
-from enum import Enum
 from typing import Any, Generic, NamedTuple, TypeVar
 from uuid import UUID
 
@@ -13,6 +11,7 @@ from eventsourcing.domain import Aggregate
 
 from domain.application import Council
 from projections.audit.as_of import version_at
+from projections.base import stored_value
 from projections.db import Database
 
 A = TypeVar("A", bound=Aggregate)
@@ -111,12 +110,4 @@ def born_by(source: EventSource, ids: Sequence[str], log_position: int) -> set[s
 
 def text(value: Any) -> Any:
     """A value as the read models store it: enums by value, ids and times as text."""
-    if value is None:
-        return None
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, UUID):
-        return str(value)
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return value
+    return stored_value(value)
