@@ -33,6 +33,9 @@ pytest: $(STAMP)
 test: lint typecheck pytest
 
 benchmark: $(STAMP)
+	@# The API benchmark drives the servers with wrk and runs PostGraphile from npm (Debian packages).
+	@command -v wrk >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk npm; }
 	$(BIN)/pytest tests/benchmarks -p no:cacheprovider -s $(PYTEST_ARGS)
 
 clean:
