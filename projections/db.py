@@ -62,7 +62,9 @@ class DatabaseUrl:
             try:
                 port = parsed.port or 5432
             except ValueError:
-                raise DatabaseUrlError(f"the port in {url!r} is not a number") from None
+                raise DatabaseUrlError(
+                    f"the port in {_without_password(url)!r} is not a number"
+                ) from None
             return cls(
                 engine="postgres",
                 host=parsed.hostname or "127.0.0.1",
@@ -73,7 +75,8 @@ class DatabaseUrl:
                 schema=schema,
             )
         raise DatabaseUrlError(
-            f"unsupported database URL {url!r}: use sqlite:///FILE or postgresql://HOST/DB"
+            f"unsupported database URL {_without_password(url)!r}:"
+            " use sqlite:///FILE or postgresql://HOST/DB"
         )
 
     @property
@@ -256,3 +259,15 @@ class Database:
             if self._pool is not None:
                 self._pool.close()
                 self._pool = None
+
+
+def _without_password(url: str) -> str:
+    """The URL as an error message may quote it: any password replaced by ``***``."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    credentials, at, host = rest.rpartition("@")
+    if not at or ":" not in credentials:
+        return url
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{host}"

@@ -268,3 +268,15 @@ def test_serve_on_postgresql_without_a_secret_stops_before_serving(
     assert err.startswith(
         "council: configuration: COUNCIL_SECRET_KEY must be set with a PostgreSQL"
     )
+
+
+@pytest.mark.parametrize(
+    "url", ["postgresql://ana:s3cr3t@db:54x/council", "mysql://ana:s3cr3t@db/council"]
+)
+def test_the_url_parser_itself_never_repeats_a_password(url: str) -> None:
+    from projections.db import DatabaseUrl, DatabaseUrlError
+
+    with pytest.raises(DatabaseUrlError) as refused:
+        DatabaseUrl.parse(url)
+    assert "s3cr3t" not in str(refused.value)
+    assert "ana:***@db" in str(refused.value)
