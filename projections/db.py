@@ -15,13 +15,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol
-from urllib.parse import unquote, urlparse
+from urllib.parse import unquote, urlsplit
 
 import psycopg
 from psycopg_pool import ConnectionPool
 
 Engine = Literal["sqlite", "postgres"]
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,40}$")
+_URL_SCHEME = re.compile(r"[a-z][a-z0-9+.-]{0,20}")
 
 
 class DatabaseUrlError(ValueError):
@@ -42,42 +43,65 @@ class DatabaseUrl:
 
     @classmethod
     def parse(cls, url: str, *, schema: str = "public") -> DatabaseUrl:
+        """The URL's parts; an error says what is wrong and never quotes the URL, which may
+        hold a password."""
         if not _IDENTIFIER.match(schema):
             raise DatabaseUrlError(
                 f"schema {schema!r} must be lower-case letters, digits and _ (at most 41)"
             )
-        parsed = urlparse(url)
-        if parsed.scheme == "sqlite":
-            raw = unquote(url[len("sqlite://") :])
-            # sqlite:///relative.db and sqlite:////absolute.db, as SQLAlchemy spells them.
-            path = raw[1:] if raw.startswith("/") else raw
-            if not path:
-                raise DatabaseUrlError("a sqlite URL names a file: sqlite:///council.db")
-            return cls(engine="sqlite", path=Path(path))
-        if parsed.scheme in ("postgresql", "postgres"):
-            if not parsed.path.strip("/"):
-                raise DatabaseUrlError(
-                    "a PostgreSQL URL names its database: postgresql://user@host:5432/dbname"
-                )
-            try:
-                port = parsed.port or 5432
-            except ValueError:
-                raise DatabaseUrlError(
-                    f"the port in {_without_password(url)!r} is not a number"
-                ) from None
-            return cls(
-                engine="postgres",
-                host=parsed.hostname or "127.0.0.1",
-                port=port,
-                dbname=unquote(parsed.path.strip("/")),
-                user=unquote(parsed.username or ""),
-                password=unquote(parsed.password or ""),
-                schema=schema,
+        if any(ch.isspace() for ch in url):
+            raise DatabaseUrlError("must not contain spaces (percent-encode them as %20)")
+        scheme = url.partition("://")[0].lower() if "://" in url else ""
+        if scheme == "sqlite":
+            return cls._sqlite(url)
+        if scheme not in ("postgresql", "postgres"):
+            shown = f"{scheme}://" if _URL_SCHEME.fullmatch(scheme) else "this"
+            raise DatabaseUrlError(
+                f"{shown if scheme else 'a value without scheme://'} is not a database URL"
+                " this program reads; use sqlite:///FILE or"
+                " postgresql://USER:PASSWORD@HOST:5432/DBNAME"
             )
-        raise DatabaseUrlError(
-            f"unsupported database URL {_without_password(url)!r}:"
-            " use sqlite:///FILE or postgresql://HOST/DB"
+        parts = urlsplit(url)
+        if parts.query or parts.fragment:
+            raise DatabaseUrlError(
+                "query parameters and fragments (?... #...) are not supported; give"
+                " user, password, host, port and database name only"
+            )
+        try:
+            port = parts.port
+        except ValueError:  # not a number, or out of range
+            port = 0
+        if port == 0 or parts.netloc.rpartition("@")[2].endswith(":"):
+            raise DatabaseUrlError(
+                "the port of the PostgreSQL server must be a whole number from 1 to 65535"
+            )
+        if not parts.path.strip("/"):
+            raise DatabaseUrlError(
+                "a PostgreSQL URL names its database: postgresql://USER@HOST:5432/DBNAME"
+            )
+        return cls(
+            engine="postgres",
+            host=parts.hostname or "127.0.0.1",
+            port=port or 5432,
+            dbname=unquote(parts.path.strip("/")),
+            user=unquote(parts.username or ""),
+            password=unquote(parts.password or ""),
+            schema=schema,
         )
+
+    @classmethod
+    def _sqlite(cls, url: str) -> DatabaseUrl:
+        if not url.lower().startswith("sqlite:///"):
+            raise DatabaseUrlError(
+                "a SQLite URL starts with sqlite:/// (sqlite:///council.db for a file in the"
+                " working directory, sqlite:////var/lib/council/council.db for an absolute path)"
+            )
+        raw = unquote(url[len("sqlite://") :])
+        # sqlite:///relative.db and sqlite:////absolute.db, as SQLAlchemy spells them.
+        path = raw[1:]
+        if not path:
+            raise DatabaseUrlError("a sqlite URL names a file: sqlite:///council.db")
+        return cls(engine="sqlite", path=Path(path))
 
     @property
     def read_schema(self) -> str:
@@ -259,15 +283,3 @@ class Database:
             if self._pool is not None:
                 self._pool.close()
                 self._pool = None
-
-
-def _without_password(url: str) -> str:
-    """The URL as an error message may quote it: any password replaced by ``***``."""
-    scheme, sep, rest = url.partition("://")
-    if not sep:
-        return url
-    credentials, at, host = rest.rpartition("@")
-    if not at or ":" not in credentials:
-        return url
-    user = credentials.split(":", 1)[0]
-    return f"{scheme}://{user}:***@{host}"
