@@ -29,8 +29,7 @@ import statistics
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import partial
@@ -48,9 +47,9 @@ from graphql_api.settings import Settings
 from projections.audit.keeper import GATHER_SECONDS, AdvisoryLock, AuditKeeper
 from projections.audit.log import AuditLog
 from projections.audit.service import consistency_proof, inclusion_proof, make_checkpoint
-from projections.db import Database
 from projections.worker import advisory_key
 from tests.benchmarks.results import write_section
+from tests.benchmarks.support import fresh_env, fresh_runtime
 from tests.conftest import postgres_url_or_skip
 from tests.scenario import World, build_world
 
@@ -62,7 +61,6 @@ CHECKPOINTS = 5
 WRITES = 1000
 BLOCKS = 3
 BATCHED_WRITES = 2000
-SECRET = "audit-benchmark-secret-key-of-32-characters-or-more"
 TOPIC = "domain.comment:Comment.Posted"
 
 
@@ -92,20 +90,6 @@ class Figures:
     @property
     def batched_ratio(self) -> float:
         return self.batched_append_ms_per_event / statistics.median(self.batched_command_ms)
-
-
-@contextmanager
-def fresh_runtime(env: dict[str, str]) -> Iterator[Runtime]:
-    settings = Settings.from_env(env)
-    try:
-        Runtime.initialise(settings).close()
-        runtime = Runtime(settings)
-        try:
-            yield runtime
-        finally:
-            runtime.close()
-    finally:
-        Database(settings.database).drop_schemas()
 
 
 def seed(runtime: Runtime, url: str, count: int) -> float:
@@ -242,11 +226,7 @@ def measure_proofs(audit: AuditLog, size: int, url: str) -> dict[str, list[float
 @pytest.mark.timeout(7200)
 def test_the_audit_log_at_a_million_events() -> None:
     url = postgres_url_or_skip()
-    env = {
-        "COUNCIL_DATABASE_URL": url,
-        "COUNCIL_SCHEMA": f"b_{uuid.uuid4().hex[:12]}",
-        "COUNCIL_SECRET_KEY": SECRET,
-    }
+    env = fresh_env(url)
     with fresh_runtime(env) as runtime:
         world = build_world(runtime.council)
         seed_seconds = seed(runtime, url, EVENTS)

@@ -30,8 +30,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -65,16 +64,15 @@ from domain.values import (
 )
 from graphql_api.runtime import Runtime
 from graphql_api.settings import Settings
-from projections.db import Database
 from projections.replay import rebuild
 from projections.runner import REBUILD_BATCH_SIZE
 from tests.benchmarks.results import write_section
+from tests.benchmarks.support import SECRET, fresh_env, fresh_runtime
 from tests.conftest import postgres_url_or_skip
 
 ROOT = Path(__file__).resolve().parents[2]
 SECTION = "## Read models"
 COMMAND = 'make benchmark PYTEST_ARGS="-k projection"'
-SECRET = "a-benchmark-signing-key-0123456789abcdef"
 MIN_EVENTS = 200_000
 RECOMMENDATIONS = 24_000
 ROUNDS = 12
@@ -799,29 +797,12 @@ class Figures:
         return statistics.median(r / d for r, d in zip(self.rebuilt, self.decoded, strict=True))
 
 
-@contextmanager
-def fresh_runtime(url: str) -> Iterator[Runtime]:
-    schema = f"b_{uuid.uuid4().hex[:12]}"
-    settings = Settings.from_env(
-        {"COUNCIL_DATABASE_URL": url, "COUNCIL_SCHEMA": schema, "COUNCIL_SECRET_KEY": SECRET}
-    )
-    try:
-        Runtime.initialise(settings).close()
-        runtime = Runtime(settings)
-        try:
-            yield runtime
-        finally:
-            runtime.close()
-    finally:
-        Database(settings.database).drop_schemas()
-
-
 @pytest.mark.timeout(3600)
 def test_rebuilding_every_read_model_from_the_log_and_following_steady_writes(
     tmp_path: Path,
 ) -> None:
     url = postgres_url_or_skip()
-    with fresh_runtime(url) as runtime:
+    with fresh_runtime(fresh_env(url)) as runtime:
         seeded = Seeder(runtime.council, random.Random(2026)).run()
         assert seeded.events >= MIN_EVENTS
         raw, decoded, rebuilt = [], [], []
