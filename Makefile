@@ -34,8 +34,12 @@ test: lint typecheck pytest
 
 benchmark: $(STAMP)
 	@# The API benchmark drives the servers with wrk and runs PostGraphile from npm (Debian packages).
-	@command -v wrk >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || \
-		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk npm; }
+	@# Only what is missing is installed: a Node.js from elsewhere brings its own npm, which
+	@# Debian's npm package would conflict with.
+	@missing="$$(command -v wrk >/dev/null 2>&1 || echo wrk) $$(command -v npm >/dev/null 2>&1 || echo npm)"; \
+	if [ -n "$$(echo $$missing)" ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
 	$(BIN)/pytest tests/benchmarks -p no:cacheprovider -s $(PYTEST_ARGS)
 
 clean:
