@@ -13,7 +13,9 @@ Run with ``make benchmark PYTEST_ARGS="-k projection"``. In one run, in a fresh 
 - under a steady write load (real ``Council`` commands: co-signatures and comments, at
   ``WRITE_RATE`` a second) with ``council project`` running as its own process, it measures the
   save-to-visible lag: from a command returning to every projection's tracking position reaching
-  the command's log position, as seen by a poller (target: p99 under 50 ms).
+  the command's log position, as seen by a poller (target: p99 under 50 ms). It does so twice:
+  first while the worker also adds the seeded log to the audit tree, then in steady work, the
+  audit tree caught up (the run the target is read from).
 
 It prints the figures and writes them to the "Read models" section of docs/benchmarks.md, saying
 whether each target was met; it does not fail on a missed target (machines are shared and noisy).
@@ -84,6 +86,7 @@ REBUILD_REPEATS = int(os.environ.get("BENCH_REBUILD_REPEATS", "3"))
 WRITE_RATE = 50.0  # commands a second
 WRITE_SECONDS = float(os.environ.get("BENCH_WRITE_SECONDS", "30"))
 POLL_SECONDS = 0.001
+AUDIT_POLLS = 100
 RATINGS = list(ImplementationStatus)[1:]
 THEMES = ["Minorities and Roma", "Education", "Justice and rule of law", "Rights of the child"]
 STATES = ["Norway", "Chile", "Austria", "Brazil", "Canada", "Egypt", "Spain", "Romania"]
@@ -638,6 +641,7 @@ class LagRun:
     lags_ms: list[float]
     commands: int
     seconds: float
+    audit_caught_up: float | None  # seconds into the run when the audit tree had the whole log
 
     def percentile(self, p: float) -> float:
         ordered = sorted(self.lags_ms)
@@ -656,6 +660,7 @@ class Writer:
         self.cast = seeded.cast
         self.written: list[tuple[int, float]] = []  # log position, monotonic time it returned
         self.lock = threading.Lock()
+        self.issued = 0  # commands so far: a later run goes on with other assessments
 
     def actor(self, organisation_id: UUID) -> Actor:
         member_id = self.cast.members[organisation_id][1]
@@ -686,27 +691,41 @@ class Writer:
     def run(self, stop: threading.Event, seconds: float) -> None:
         interval = 1 / WRITE_RATE
         started = time.monotonic()
-        number = 0
+        first = self.issued
         while not stop.is_set() and time.monotonic() - started < seconds:
-            due = started + number * interval
+            due = started + (self.issued - first) * interval
             delay = due - time.monotonic()
             if delay > 0:
                 time.sleep(delay)
-            position = self.command(number)
+            position = self.command(self.issued)
             if position is not None:  # an organisation that had already signed: nothing new
                 with self.lock:
                     self.written.append((position, time.monotonic()))
-            number += 1
+            self.issued += 1
 
 
-def poll_lags(url: str, read_schema: str, writer: Writer, done: threading.Event) -> list[float]:
-    """Watch the slowest projection's position; each command's lag ends when it passes it."""
+def poll_lags(
+    url: str, read_schema: str, writer: Writer, done: threading.Event
+) -> tuple[list[float], float | None]:
+    """Watch the slowest projection's position; each command's lag ends when it passes it.
+
+    Also returns when (seconds from the start) the audit tree first held every event written
+    before the run, looked at every ``AUDIT_POLLS`` polls."""
     lags: list[float] = []
     seen = 0
-    deadline = time.monotonic() + WRITE_SECONDS + 60
+    started = time.monotonic()
+    deadline = started + WRITE_SECONDS + 60
+    audit_caught_up: float | None = None
     with psycopg.connect(url, autocommit=True) as conn:
         query = f'SELECT MIN(position) FROM "{read_schema}".projection_tracking'
+        audit = f'SELECT log_position FROM "{read_schema}".audit_tracking WHERE id = 1'
+        polls = 0
         while True:
+            polls += 1
+            if audit_caught_up is None and polls % AUDIT_POLLS == 0 and writer.written:
+                row = conn.execute(audit).fetchone()
+                if row and int(row[0]) >= writer.written[0][0]:
+                    audit_caught_up = time.monotonic() - started
             assert time.monotonic() < deadline, "the read models stopped following the writes"
             row = conn.execute(query).fetchone()
             now = time.monotonic()
@@ -719,7 +738,7 @@ def poll_lags(url: str, read_schema: str, writer: Writer, done: threading.Event)
                 lags.append((now - returned) * 1000)
                 seen += 1
             if done.is_set() and seen == len(writer.written):
-                return lags
+                return lags, audit_caught_up
             time.sleep(POLL_SECONDS)
 
 
@@ -742,14 +761,13 @@ def start_worker(settings: Settings, log: IO[bytes]) -> subprocess.Popen[bytes]:
     return process
 
 
-def measure_lag(runtime: Runtime, seeded: Seeded, url: str, log: IO[bytes]) -> LagRun:
-    writer = Writer(runtime.council, seeded, random.Random(7))
-    # Warm the writer's caches (actors, connections) before the clock starts.
-    for organisation_id in seeded.cast.platform_csos + seeded.cast.state_bodies:
-        writer.actor(organisation_id)
+def measure_lag(runtime: Runtime, writer: Writer, url: str, log: IO[bytes]) -> LagRun:
+    """A run of ``WRITE_SECONDS`` with a `council project` of its own."""
+    writer.written = []
     worker = start_worker(runtime.settings, log)
     stop, done = threading.Event(), threading.Event()
     lags: list[float] = []
+    audit_caught_up: float | None = None
 
     def write() -> None:
         try:
@@ -765,14 +783,27 @@ def measure_lag(runtime: Runtime, seeded: Seeded, url: str, log: IO[bytes]) -> L
         thread = threading.Thread(target=write, name="writer")
         started = time.monotonic()
         thread.start()
-        lags = poll_lags(url, runtime.settings.database.read_schema, writer, done)
+        lags, audit_caught_up = poll_lags(url, runtime.settings.database.read_schema, writer, done)
         thread.join()
         seconds = time.monotonic() - started
     finally:
         stop.set()
         worker.terminate()
         worker.wait(timeout=30)
-    return LagRun(lags, len(writer.written), seconds)
+    return LagRun(lags, len(writer.written), seconds, audit_caught_up)
+
+
+def measure_lags(runtime: Runtime, seeded: Seeded, url: str, log: IO[bytes]) -> list[LagRun]:
+    """Two runs: the first while the worker also adds the seeded log to the audit tree (its
+    keeper's catching up shares the worker's process and the machine's CPUs), the second once
+    the audit tree holds the whole log, as it does in steady work."""
+    writer = Writer(runtime.council, seeded, random.Random(7))
+    # Warm the writer's caches (actors, connections) before the clock starts.
+    for organisation_id in seeded.cast.platform_csos + seeded.cast.state_bodies:
+        writer.actor(organisation_id)
+    catching_up = measure_lag(runtime, writer, url, log)
+    runtime.audit.catch_up()
+    return [catching_up, measure_lag(runtime, writer, url, log)]
 
 
 # --- the benchmark -----------------------------------------------------------------------------
@@ -785,6 +816,7 @@ class Figures:
     raw: list[float]
     decoded: list[float]
     rebuilt: list[float]
+    catching_up: LagRun
     lag: LagRun
 
     @property
@@ -811,14 +843,17 @@ def test_rebuilding_every_read_model_from_the_log_and_following_steady_writes(
             decoded.append(read_rate(runtime.council, decode=True))
             rebuilt.append(rebuild_rate(runtime))
         with (tmp_path / "project.log").open("wb") as log:
-            lag = measure_lag(runtime, seeded, url, log)
-    figures = Figures(seeded.events, seeded.seconds, raw, decoded, rebuilt, lag)
+            catching_up, lag = measure_lags(runtime, seeded, url, log)
+    figures = Figures(seeded.events, seeded.seconds, raw, decoded, rebuilt, catching_up, lag)
     report = _report(figures, url)
     print("\n" + report)
     write_section(SECTION, report)
 
     # A benchmark, not a timed test: the targets are reported (met or not), never asserted.
-    assert lag.commands >= WRITE_RATE * WRITE_SECONDS * 0.9, "the writer could not keep its rate"
+    for run in (catching_up, lag):
+        assert run.commands >= WRITE_RATE * WRITE_SECONDS * 0.9, (
+            "the writer could not keep its rate"
+        )
 
 
 def _report(f: Figures, url: str) -> str:
@@ -826,8 +861,13 @@ def _report(f: Figures, url: str) -> str:
         row = conn.execute("SHOW server_version").fetchone()
     server = row[0] if row else "?"
     load = os.getloadavg()[0]
-    lag = f.lag
+    lag, early = f.lag, f.catching_up
     p99 = lag.percentile(99)
+    audit = (
+        f"its first {early.audit_caught_up:.0f} s"
+        if early.audit_caught_up is not None
+        else "longer than the run"
+    )
     return "\n".join(
         [
             SECTION,
@@ -861,6 +901,9 @@ def _report(f: Figures, url: str) -> str:
             f"| save-to-visible lag p50 / p95 / p99 | {lag.percentile(50):.1f} /"
             f" {lag.percentile(95):.1f} / {p99:.1f} ms | p99 < 50 ms: {_met(p99 < 50)} |",
             f"| save-to-visible lag, slowest | {max(lag.lags_ms):.1f} ms | |",
+            f"| the same while the worker adds the seeded log to the audit tree, p50 / p95 / p99"
+            f" | {early.percentile(50):.1f} / {early.percentile(95):.1f} /"
+            f" {early.percentile(99):.1f} ms | |",
             "",
             "Before batching (one transaction per projection and batch of 1,000 events, one"
             " statement per row, every read model reading the log on its own; one supervised"
@@ -893,15 +936,20 @@ def _report(f: Figures, url: str) -> str:
             " itself varied threefold from run to run on this machine (32,000 to 164,000"
             " events/s), and the ratio with it.",
             "",
-            f"Lag: {lag.commands:,} commands in {lag.seconds:.0f} s ({WRITE_RATE:.0f} a second,"
-            " co-signatures and comments alternately, through `Council`'s commands) while"
-            " `council project` runs as its own process, woken by NOTIFY; a poller reads the"
-            f" lowest tracking position every {POLL_SECONDS * 1000:.0f} ms, and a command's lag is"
-            " the time from its return to the first poll that shows every read model at or past"
-            " its log position. The lag depends on the load of the shared machine: on the same"
-            " day, at a load average near 5, the code before the rebuild changes above (which"
-            " leave the worker's path as it was, but for the faster folding) gave a p99 of"
-            " 72.5 ms.",
+            f"Lag: two runs of {lag.seconds:.0f} s, each with a `council project` of its own,"
+            f" {WRITE_RATE:.0f} commands a second (co-signatures and comments alternately,"
+            f" through `Council`'s commands; {lag.commands:,} in the second run); the worker is"
+            " woken by NOTIFY, a poller reads the lowest tracking position every"
+            f" {POLL_SECONDS * 1000:.0f} ms, and a command's lag is the time from its return to"
+            " the first poll that shows every read model at or past its log position. The"
+            " target is measured in the second run, in steady work: the audit tree already holds"
+            " the log. In the first run the worker's audit keeper is also adding the seeded log"
+            f" to the audit tree, {f.events:,} events, which took {audit}: its inserts share the"
+            " worker's process and the machine's 2 CPUs with the read models, and the lag"
+            " while it lasts is the last row of the table. Until this benchmark made two runs,"
+            " it measured that first run only: at load averages from 1.2 to 3, its p99 was"
+            " 61 to 62 ms; with the audit tree caught up beforehand the same code gave a p99"
+            " of 6 to 9 ms.",
             "",
         ]
     )
