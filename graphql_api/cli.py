@@ -22,6 +22,16 @@ def _runtime(settings: Settings) -> Runtime:
     return Runtime(settings)
 
 
+def _positive_count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a number of at least 1")
+    return value
+
+
 def cmd_db_init(settings: Settings, args: argparse.Namespace) -> int:
     runtime = Runtime.initialise(settings)
     runtime.close()
@@ -135,13 +145,16 @@ def cmd_project(settings: Settings, args: argparse.Namespace) -> int:
     from graphql_api.logging import configure_logging
     from projections.worker import supervise
 
+    if args.jobs is not None and not args.rebuild:
+        print("council: project: --jobs goes with --rebuild", file=sys.stderr)
+        return 2
     configure_logging(settings)  # COUNCIL_LOG_LEVEL/FORMAT apply to the workers' log lines too
     runtime = _runtime(settings)
     try:
         if args.rebuild:
-            from projections.replay import rebuild
+            from graphql_api.rebuild import rebuild_read_models
 
-            applied = rebuild(runtime.database, runtime.runner)
+            applied = rebuild_read_models(runtime, jobs=args.jobs)
             print(f"read models rebuilt from the log ({applied} event applications)")
             return 0
         if args.once:
@@ -460,6 +473,13 @@ def build_parser() -> argparse.ArgumentParser:
     project.add_argument("--once", action="store_true", help="catch up once and exit")
     project.add_argument(
         "--rebuild", action="store_true", help="empty every read model, project the log again, exit"
+    )
+    project.add_argument(
+        "--jobs",
+        type=_positive_count,
+        metavar="N",
+        help="with --rebuild on PostgreSQL: rebuild in up to N processes"
+        " (default: one per CPU, up to 4)",
     )
     project.add_argument(
         "--checkpoint-every",

@@ -10,6 +10,7 @@ from projections.db import Cursor
 
 class DirectoryProjection(Projection):
     name = "directory"
+    rebuild_cost = 1.2
     tables = ("organisations", "members")
 
     def ddl(self) -> list[str]:

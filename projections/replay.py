@@ -155,11 +155,21 @@ def rebuild(live: Database, runner: ProjectionRunner) -> int:
     included, are correct without them. Should the rebuild die before its end, the indexes are
     created again by the next rebuild or migration (``CREATE INDEX IF NOT EXISTS``). Its batches
     commit without waiting for the disk (``durable=False``): a rebuild can be done again.
+
+    ``empty`` and ``rebuild_group`` are its two halves, for a rebuild shared between processes
+    (``split``): one empties, then each process projects its group.
     """
-    head = runner.recorder.max_notification_id() or 0
-    tables = [t for p in runner.projections for t in (*p.tables, *p.search_tables())]
+    head = empty(live, runner.projections, runner.recorder)
+    return rebuild_group(live, runner, runner.projections, head)
+
+
+def empty(live: Database, projections: Sequence[Projection], recorder: ApplicationRecorder) -> int:
+    """Empty the read models and move their positions back to the start; returns the position of
+    the last event in the log, where their rebuild ends."""
+    head = recorder.max_notification_id() or 0
+    tables = [t for p in projections for t in (*p.tables, *p.search_tables())]
     postgres = live.engine == "postgres"
-    names = sorted((projection.name,) for projection in runner.projections)
+    names = sorted((projection.name,) for projection in projections)
     with live.transaction() as cur:
         # The tracking rows first (by name), then the tables: the order a runner's batch takes
         # its locks in, so that a rebuild beside a running worker waits rather than deadlocks.
@@ -167,19 +177,32 @@ def rebuild(live: Database, runner: ProjectionRunner) -> int:
         if postgres:
             cur.execute(f"TRUNCATE {', '.join(tables)}")
             schema = live.url.read_schema
-            for projection in runner.projections:
+            for projection in projections:
                 for name, _ in projection.secondary_indexes():
                     cur.execute(f'DROP INDEX IF EXISTS "{schema}".{name}')
         else:
             for table in tables:
                 cur.execute(f"DELETE FROM {table}")  # noqa: S608 - table names are our own
-    return _rebuild_group(live, runner, runner.projections, head)
+    return head
 
 
-def _rebuild_group(
+def split(projections: Sequence[Projection], parts: int) -> list[list[Projection]]:
+    """The projections in at most ``parts`` groups of about the same ``rebuild_cost``: the
+    costliest first, each to the group that has the least so far."""
+    groups: list[list[Projection]] = [[] for _ in range(max(1, min(parts, len(projections))))]
+    costs = [0.0] * len(groups)
+    for projection in sorted(projections, key=lambda p: p.rebuild_cost, reverse=True):
+        lightest = costs.index(min(costs))
+        groups[lightest].append(projection)
+        costs[lightest] += projection.rebuild_cost
+    return [group for group in groups if group]
+
+
+def rebuild_group(
     live: Database, runner: ProjectionRunner, group: Sequence[Projection], head: int
 ) -> int:
-    """Project the log up to ``head`` into emptied read models, then create their indexes."""
+    """Project the log up to ``head`` into the emptied read models of ``group``, then create
+    their indexes; returns event applications."""
     indexes = [i for p in group for i in p.secondary_indexes()] if live.engine == "postgres" else []
     try:
         return runner.catch_up(*group, until=head, batch_size=REBUILD_BATCH_SIZE, durable=False)

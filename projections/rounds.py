@@ -12,6 +12,7 @@ from projections.db import Cursor
 
 class RoundsProjection(Projection):
     name = "rounds"
+    rebuild_cost = 1.5
     tables = ("rounds", "round_recommendations")
 
     def ddl(self) -> list[str]:

@@ -7,8 +7,10 @@ from typing import Any
 
 import pytest
 
+from graphql_api.cli import main
+from graphql_api.rebuild import rebuild_read_models
 from graphql_api.runtime import Runtime
-from projections.replay import rebuild, replay
+from projections.replay import rebuild, replay, split
 from tests.scenario import World, build_world, play_round
 
 
@@ -260,3 +262,59 @@ def test_a_rebuild_leaves_every_index_of_the_read_models_in_place(
     assert secondary <= before
     rebuild(runtime.database, runtime.runner)
     assert indexes() == before
+
+
+def test_a_rebuild_in_several_processes_gives_the_same_read_models_and_indexes(
+    runtime: Runtime, played: tuple[World, Any]
+) -> None:
+    def everything() -> dict[str, list[tuple[Any, ...]]]:
+        return {
+            table: sorted(rows(runtime, f"SELECT * FROM {table}"), key=repr)
+            for p in runtime.projections
+            for table in p.tables
+        }
+
+    before = everything()
+    index_sql = (
+        "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()"
+        if runtime.database.engine == "postgres"
+        else "SELECT name FROM sqlite_master WHERE type = 'index'"
+    )
+    indexes = rows(runtime, index_sql)
+    # On PostgreSQL: three processes; SQLite has one writer, and rebuilds in this one.
+    applied = rebuild_read_models(runtime, jobs=3)
+    head = runtime.council.log_position()
+    assert applied == head * len(runtime.projections)
+    assert set(runtime.runner.positions().values()) == {head}
+    assert everything() == before
+    assert sorted(rows(runtime, index_sql)) == sorted(indexes)
+    assert replay(runtime.database, runtime.council.recorder, runtime.council.mapper).equal
+
+
+def test_a_rebuild_is_shared_between_processes_by_the_cost_of_each_read_model(
+    runtime: Runtime,
+) -> None:
+    projections = runtime.projections
+    two = split(projections, 2)
+    assert len(two) == 2
+    assert sorted(p.name for group in two for p in group) == sorted(p.name for p in projections)
+    costs = [sum(p.rebuild_cost for p in group) for group in two]
+    assert max(costs) - min(costs) <= max(p.rebuild_cost for p in projections)
+    assert "history" not in {p.name for p in two[0]} & {p.name for p in two[1]}
+    assert len(split(projections, 1)) == 1
+    assert len(split(projections, 50)) == len(projections), "never more groups than read models"
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_council_project_takes_jobs_only_with_rebuild_and_only_a_count_of_one_or_more(
+    runtime: Runtime, played: tuple[World, Any], monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    monkeypatch.setenv("COUNCIL_DATABASE_URL", runtime.settings.database_url)
+    assert main(["project", "--jobs", "2"]) == 2
+    assert "--jobs goes with --rebuild" in capsys.readouterr().err
+    for wrong in ("0", "two"):
+        with pytest.raises(SystemExit):
+            main(["project", "--rebuild", "--jobs", wrong])
+        assert "--jobs" in capsys.readouterr().err
+    assert main(["project", "--rebuild", "--jobs", "2"]) == 0
+    assert "read models rebuilt from the log" in capsys.readouterr().out
