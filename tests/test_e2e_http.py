@@ -28,6 +28,7 @@ from graphql_api.runtime import Runtime
 from graphql_api.settings import Settings
 from projections.db import Database
 from tests.conftest import postgres_url_or_skip
+from tests.processes import stop_all
 from tests.scenario import catalogue_entries
 
 pytestmark = pytest.mark.postgres
@@ -83,13 +84,7 @@ def server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
         _wait_until_up(base, processes[-1])
         yield base, {key: env[key] for key in env if key.startswith("COUNCIL_")}
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_all(processes)
         Database(settings.database).drop_schemas()
 
 

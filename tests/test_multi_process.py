@@ -45,6 +45,7 @@ from projections.replay import replay
 from projections.worker import advisory_key
 from tests.conftest import SteppingClock, postgres_url_or_skip
 from tests.deploy_support import Process, council_processes, env_example_lines
+from tests.processes import stop_all
 from tests.scenario import build_world, catalogue_entries, play_round
 from tests.test_e2e_http import Client, Subscriber, _cli, _free_port, _start, _wait_until_up
 
@@ -128,15 +129,7 @@ def deploy(tmp_path: Path) -> Iterator[Deployment]:
     try:
         yield deployment
     finally:
-        for process in deployment.processes:
-            if process.poll() is None:
-                process.terminate()
-        for process in deployment.processes:
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop_all(deployment.processes)
         Database(settings.database).drop_schemas()
 
 

@@ -44,6 +44,7 @@ from graphql_api.settings import Settings
 from projections.db import Database
 from tests.benchmarks.results import write_section
 from tests.conftest import postgres_url_or_skip
+from tests.processes import stop_all
 from tests.scenario import build_world
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -276,13 +277,7 @@ def stage(tmp_path: Path) -> Iterator[dict[str, Any]]:
         _wait(f"{postgraphile}/graphql", processes[2])
         yield {"api": api, "postgraphile": postgraphile, "tokens": bearer, "to_sign": to_sign}
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_all(processes)
         Database(settings.database).drop_schemas()
 
 

@@ -32,6 +32,7 @@ from graphql_api.settings import Settings
 from projections.db import Database
 from projections.replay import replay
 from tests.conftest import postgres_url_or_skip
+from tests.processes import stop_all
 from tests.scenario import build_world
 from tests.test_e2e_http import Client, _cli, _free_port, _start, _wait_until_up
 
@@ -97,14 +98,7 @@ def council(tmp_path: Path) -> Iterator[Council]:
         _wait_until_up(base, processes[-1])
         yield Council(base, settings, token, recs, organisations, processes[-1])
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop_all(processes)
         Database(settings.database).drop_schemas()
 
 

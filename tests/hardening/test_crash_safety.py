@@ -38,6 +38,7 @@ from graphql_api.runtime import Runtime
 from graphql_api.settings import Settings
 from projections.replay import replay
 from tests.hardening.private_postgres import PrivatePostgres, private_postgres
+from tests.processes import stop_all
 from tests.scenario import build_world
 from tests.test_e2e_http import _cli, _free_port, _start, _wait_until_up
 
@@ -225,15 +226,7 @@ def test_postgres_and_the_api_killed_under_load_lose_no_acknowledged_write(
             time.sleep(LOAD_SECONDS)
         _wait_until(lambda: _ready(base), "/readyz after the API restarted")
     finally:
-        for process in processes:
-            if process.poll() is None:
-                process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop_all(processes)
 
     assert not tally.wrong, "\n".join(tally.wrong[:10])
     assert len(tally.acknowledged) > during_outages > 0
