@@ -388,18 +388,7 @@ class Seeder:
             for _ in range(rng.choice((0, 0, 1, 1, 2))):
                 organisation_id = rng.choice(self.cast.platform_csos + self.cast.state_bodies)
                 comments.append(
-                    Comment.post(
-                        id=uuid.uuid4(),
-                        organisation_id=organisation_id,
-                        subject_kind=SubjectKind.ASSESSMENT,
-                        subject_id=a.id,
-                        subject_revision=a.revision,
-                        quote="",
-                        parent_id=None,
-                        text=" ".join(rng.choices(WORDS, k=rng.randint(8, 40))),
-                        actor_id=self.cast.member(rng, organisation_id),
-                        at=self.clock(),
-                    )
+                    self.post(organisation_id, SubjectKind.ASSESSMENT, a.id, a.revision)
                 )
         self.save(comments)
         changed: list[Aggregate] = []
@@ -593,20 +582,27 @@ class Seeder:
             if rng.random() < 0.4:
                 organisation_id = rng.choice(self.cast.platform_csos)
                 comments.append(
-                    Comment.post(
-                        id=uuid.uuid4(),
-                        organisation_id=organisation_id,
-                        subject_kind=SubjectKind.JOINT_POSITION,
-                        subject_id=p.id,
-                        subject_revision=p.revision,
-                        quote="",
-                        parent_id=None,
-                        text=" ".join(rng.choices(WORDS, k=rng.randint(8, 40))),
-                        actor_id=self.cast.member(rng, organisation_id),
-                        at=self.clock(),
-                    )
+                    self.post(organisation_id, SubjectKind.JOINT_POSITION, p.id, p.revision)
                 )
         self.save(comments)
+
+    def post(
+        self, organisation_id: UUID, kind: SubjectKind, subject_id: UUID, revision: int
+    ) -> Comment:
+        """A comment of a few words by a member of ``organisation_id`` on a revision."""
+        rng = self.rng
+        return Comment.post(
+            id=uuid.uuid4(),
+            organisation_id=organisation_id,
+            subject_kind=kind,
+            subject_id=subject_id,
+            subject_revision=revision,
+            quote="",
+            parent_id=None,
+            text=" ".join(rng.choices(WORDS, k=rng.randint(8, 40))),
+            actor_id=self.cast.member(rng, organisation_id),
+            at=self.clock(),
+        )
 
 
 # --- measuring ---------------------------------------------------------------------------------
