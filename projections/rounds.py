@@ -6,14 +6,20 @@ from collections.abc import Sequence
 from uuid import UUID
 
 from domain.round import MonitoringRound
-from projections.base import Projection, handles, opt, ts
-from projections.db import Cursor
+from projections.base import Appends, BufferedProjection, handles, opt, ts
+from projections.db import Cursor, Engine
 
 
-class RoundsProjection(Projection):
+class RoundsProjection(BufferedProjection):
     name = "rounds"
     rebuild_cost = 1.5
     tables = ("rounds", "round_recommendations")
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__(engine)
+        # A round covers thousands of recommendations: their rows go in bulk at the batch's end.
+        self.covered = Appends("round_recommendations", "round_id", "recommendation_id", "added_at")
+        self.buffers = [self.covered]
 
     def ddl(self) -> list[str]:
         return [
@@ -53,14 +59,14 @@ class RoundsProjection(Projection):
                 position,
             ),
         )
-        self._add(cur, round_id, event.recommendation_ids, ts(event.timestamp))
+        self._add(round_id, event.recommendation_ids, ts(event.timestamp))
 
     @handles(MonitoringRound.RecommendationsAdded)
     def added(
         self, cur: Cursor, event: MonitoringRound.RecommendationsAdded, position: int
     ) -> None:
         round_id = str(event.originator_id)
-        self._add(cur, round_id, event.recommendation_ids, ts(event.timestamp))
+        self._add(round_id, event.recommendation_ids, ts(event.timestamp))
         cur.execute(
             "UPDATE rounds SET version = ?, log_position = ? WHERE id = ?",
             (event.originator_version, position, round_id),
@@ -73,9 +79,6 @@ class RoundsProjection(Projection):
             (event.phase.value, event.originator_version, position, str(event.originator_id)),
         )
 
-    def _add(self, cur: Cursor, round_id: str, ids: Sequence[UUID], at: str) -> None:
-        cur.executemany(
-            "INSERT INTO round_recommendations (round_id, recommendation_id, added_at)"
-            " VALUES (?, ?, ?)",
-            [(round_id, str(rec_id), at) for rec_id in ids],
-        )
+    def _add(self, round_id: str, ids: Sequence[UUID], at: str) -> None:
+        for rec_id in ids:
+            self.covered.add(round_id, str(rec_id), at)
