@@ -267,12 +267,32 @@ def handles(*event_classes: type) -> Callable[[Handler], Handler]:
     return mark
 
 
+def _non_json(value: Any) -> Any:
+    """What the encoder calls for a value JSON has no type for: as ``stored_value`` stores it."""
+    if isinstance(value, Enum | UUID | datetime | date | set | frozenset):
+        return stored_value(value)
+    raise TypeError(f"{type(value).__name__} is not stored in read models")
+
+
 _CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+_CANONICAL_DIRECT = json.JSONEncoder(
+    sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_non_json
+)
 
 
 def to_json(value: Any) -> str:
-    """Canonical JSON for read-model columns."""
-    return _CANONICAL.encode(stored_value(value))
+    """Canonical JSON for read-model columns: ``stored_value`` of the value, keys sorted.
+
+    The encoder walks the value itself, calling back only for ids, enums, times and sets, which
+    most values hold none of; what it cannot encode goes the long way, through ``stored_value``.
+    Both write keys alike (``_key``), and order them by their text, but for a dict whose keys are
+    all numbers, which the encoder orders by number. (Keys are text in every value of an event:
+    JSON has no other.)
+    """
+    try:
+        return _CANONICAL_DIRECT.encode(value)
+    except TypeError:
+        return _CANONICAL.encode(stored_value(value))
 
 
 def stored_value(value: Any) -> Any:
@@ -285,10 +305,20 @@ def stored_value(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, dict):
-        return {str(k): stored_value(v) for k, v in value.items()}
+        return {_key(k): stored_value(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
         return [stored_value(v) for v in value]
     return value
+
+
+def _key(key: Any) -> str:
+    """A key as text, as the JSON encoder writes one: text as it is (a text enum's value), numbers,
+    booleans and None as JSON writes them; any other key as ``str(key)``."""
+    if isinstance(key, str):
+        return str.__str__(key)
+    if key is None or isinstance(key, int | float):
+        return json.dumps(key)
+    return str(key)
 
 
 _TEXT_IDS: dict[int, str] = {}
@@ -307,9 +337,22 @@ def uid(value: UUID | str) -> str:
     return text
 
 
+_LAST_TS: tuple[datetime | None, str] = (None, "")
+
+
 def ts(value: datetime) -> str:
-    """Timestamps are stored as ISO 8601 text in UTC, on both engines."""
-    return value.isoformat()
+    """Timestamps are stored as ISO 8601 text in UTC, on both engines.
+
+    The text of the last one is kept: the projections of a batch ask for that of the same event's
+    timestamp one after another. (One tuple, replaced whole: safe between threads.)
+    """
+    global _LAST_TS  # noqa: PLW0603 - a one-entry cache
+    last = _LAST_TS
+    if last[0] is value:
+        return last[1]
+    text = value.isoformat()
+    _LAST_TS = (value, text)
+    return text
 
 
 def opt(value: Any) -> Any:
