@@ -154,12 +154,14 @@ def cmd_project(settings: Settings, args: argparse.Namespace) -> int:
         if args.rebuild:
             from graphql_api.rebuild import rebuild_read_models
 
-            applied = rebuild_read_models(runtime, jobs=args.jobs)
-            print(f"read models rebuilt from the log ({applied} event applications)")
+            rebuild_read_models(runtime, jobs=args.jobs)
+            reached = min(runtime.runner.positions().values(), default=0)
+            print(f"read models rebuilt from the log, up to log position {reached}")
             return 0
         if args.once:
-            read = runtime.runner.catch_up()
-            print(f"projections caught up ({read} event applications)")
+            runtime.runner.catch_up()
+            reached = min(runtime.runner.positions().values(), default=0)
+            print(f"projections caught up to log position {reached}")
             print(f"audit log caught up ({runtime.audit.catch_up()} events appended)")
             return 0
         every = args.checkpoint_every or settings.audit_checkpoint_seconds

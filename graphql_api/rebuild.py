@@ -29,7 +29,8 @@ def default_jobs() -> int:
 
 def rebuild_read_models(runtime: Runtime, *, jobs: int | None = None) -> int:
     """Rebuild every read model of ``runtime`` in up to ``jobs`` processes (default: one per CPU,
-    up to ``MAX_DEFAULT_JOBS``); returns event applications."""
+    up to ``MAX_DEFAULT_JOBS``); returns how far the read models moved (log positions summed over
+    them, as ``projections.replay.rebuild``)."""
     jobs = default_jobs() if jobs is None else jobs
     if jobs < 1:
         raise ValueError(f"the number of processes must be at least 1, not {jobs}")

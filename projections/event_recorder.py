@@ -18,11 +18,14 @@ from typing import Any, cast
 import psycopg
 from eventsourcing.persistence import (
     InterfaceError,
+    Notification,
     OperationalError,
     PersistenceError,
     StoredEvent,
 )
 from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.utils import retry
+from psycopg.sql import SQL, Identifier
 
 ATTEMPTS = 10
 RETRY_SECONDS = 0.2
@@ -81,3 +84,30 @@ class CouncilRecorder(PostgresApplicationRecorder):
                     raise
                 time.sleep(RETRY_SECONDS)
         raise AssertionError("unreachable")
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def select_notifications_skipping(
+        self, start: int, limit: int, skip: Sequence[str]
+    ) -> list[Notification]:
+        """The next ``limit`` notifications after ``start`` whose topic is none of ``skip``.
+
+        For a rebuild shared between processes: each reads only the events its read models may
+        handle, rather than every event of the log.
+        """
+        statement = SQL(
+            "SELECT notification_id, originator_id, originator_version, topic, state"
+            " FROM {schema}.{table} WHERE notification_id > %s"
+            " AND (topic IS NULL OR topic <> ALL(%s)) ORDER BY notification_id LIMIT %s"
+        ).format(schema=Identifier(self.datastore.schema), table=Identifier(self.events_table_name))
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(statement, (start, list(skip), limit), prepare=True)
+            return [
+                Notification(
+                    id=row["notification_id"],
+                    originator_id=row["originator_id"],
+                    originator_version=row["originator_version"],
+                    topic=row["topic"],
+                    state=bytes(row["state"]),
+                )
+                for row in curs.fetchall()
+            ]

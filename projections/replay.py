@@ -143,7 +143,8 @@ def replay(live: Database, recorder: ApplicationRecorder, mapper: Mapper[Any]) -
 
 
 def rebuild(live: Database, runner: ProjectionRunner) -> int:
-    """Empty every live read model and project the log again; returns event applications.
+    """Empty every live read model and project the log again; returns how far the read models
+    moved (log positions summed over them, as ``ProjectionRunner.run_batch``).
 
     The log is read once for all the read models, in large batches of one transaction each, up to
     the event that was last when the rebuild began: later ones are the workers' to apply (with a
@@ -202,7 +203,7 @@ def rebuild_group(
     live: Database, runner: ProjectionRunner, group: Sequence[Projection], head: int
 ) -> int:
     """Project the log up to ``head`` into the emptied read models of ``group``, then create
-    their indexes; returns event applications."""
+    their indexes; returns how far they moved (as ``rebuild``)."""
     indexes = [i for p in group for i in p.secondary_indexes()] if live.engine == "postgres" else []
     try:
         return runner.catch_up(*group, until=head, batch_size=REBUILD_BATCH_SIZE, durable=False)

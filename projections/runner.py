@@ -16,10 +16,10 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol, cast
 
 from eventsourcing.persistence import ApplicationRecorder, Mapper, Notification
-from eventsourcing.utils import resolve_topic
+from eventsourcing.utils import get_topic, resolve_topic
 
 from projections.base import Projection, Writer
 from projections.db import Cursor, Database, Engine
@@ -140,7 +140,7 @@ class ProjectionRunner:
         durable: bool = True,
     ) -> int:
         """Apply every event not yet applied (up to ``until``) to the given projections (all by
-        default); returns how many event applications that made. ``durable`` as in
+        default); returns how far that moved them (see ``run_batch``). ``durable`` as in
         ``run_batch``."""
         targets = list(projections) or self.projections
         total = 0
@@ -175,7 +175,9 @@ class ProjectionRunner:
         durable: bool = True,
     ) -> int:
         """One transaction: lock the tracking rows, apply the next batch to the projections that
-        are furthest behind, move their positions. Returns the event applications it made.
+        are furthest behind, move their positions. Returns how far it moved them: log positions,
+        summed over the projections (events times projections, in a log without gaps); 0 when
+        there was nothing to apply.
 
         ``durable=False`` (PostgreSQL) lets the commit return before its WAL reaches the disk:
         only for work that can be done again from the log, such as a rebuild. A crash may then
@@ -193,29 +195,25 @@ class ProjectionRunner:
                     plan = _plan(projections, positions, until)
                     if plan is None:
                         return 0
-                    notifications = self.recorder.select_notifications(
-                        start=plan.start,
-                        limit=batch_size or self.batch_size,
-                        stop=plan.stop,
-                        inclusive_of_start=False,
+                    notifications, reached = _select(
+                        self.recorder, plan, batch_size or self.batch_size
                     )
-                    if not notifications:
+                    if reached <= plan.start:
                         return 0
                     group = plan.group
                     self._apply(cur, Writer(cur, raw), group, plan.start, notifications)
-                    last = notifications[-1].id
                     cur.executemany(
                         "UPDATE projection_tracking SET position = ?, updated_at = ?"
                         " WHERE projection = ?",
-                        [(last, _now_text(), p.name) for p in group],
+                        [(reached, _now_text(), p.name) for p in group],
                     )
             except BaseException:
                 for projection in group:
                     projection.settled(None)
                 raise
             for projection in group:
-                projection.settled(last)
-            return len(notifications) * len(group)
+                projection.settled(reached)
+            return (reached - plan.start) * len(group)
 
     def _apply(
         self,
@@ -256,6 +254,76 @@ class ProjectionRunner:
                 )
             time.sleep(delay)
             delay = min(delay * 2, 0.02)
+
+
+class SkippingRecorder(Protocol):
+    """A recorder that can leave out events by topic (PostgreSQL's ``CouncilRecorder``)."""
+
+    def select_notifications_skipping(
+        self, start: int, limit: int, skip: Sequence[str]
+    ) -> list[Notification]: ...
+
+
+def _known_topics() -> frozenset[str]:
+    """The topics of every event class some projection handles."""
+    classes: set[type] = set()
+    pending = list(Projection.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        classes.update(getattr(cls, "handlers", {}))
+    return frozenset(get_topic(c) for c in classes)
+
+
+def _skippable(group: Sequence[Projection]) -> list[str]:
+    """Topics none of ``group`` handles, among those some projection handles. A topic no projection
+    names (an event class renamed and registered under its old topic, say) is never skipped: it is
+    read and resolved as before, and skipped only if it resolves to nothing the group handles."""
+    handled = {get_topic(c) for p in group for c in p.handlers}
+    return sorted(_known_topics() - handled)
+
+
+def _select(
+    recorder: ApplicationRecorder, plan: _Plan, limit: int
+) -> tuple[Sequence[Notification], int]:
+    """The next notifications after ``plan.start`` (up to ``limit`` and ``plan.stop``), and the log
+    position they take the group to.
+
+    The stop is applied here, not in the query: a query bounded on both sides is estimated, by a
+    PostgreSQL that has no statistics of the log yet (a new or newly imported one, without
+    autovacuum), to match few rows, and is planned as a scan of the whole range sorted in memory
+    or on disk, batch after batch. Ids are unique, so (start, stop] holds at most stop - start of
+    them: a limit of that many reads no further than a both-sided query would.
+
+    With a stop, a recorder that can (PostgreSQL) leaves out the events no projection of the group
+    handles. When fewer than ``limit`` come back, or some lie beyond the stop, every event up to the
+    stop has been seen, and the group moves to the stop: the events it ignores still advance its
+    position. Without a stop (a worker following the log) it reads every event, so that its
+    position is that of the last event it has seen: later ones may still be committing.
+    """
+    if plan.stop is None:
+        found = recorder.select_notifications(
+            start=plan.start, limit=limit, inclusive_of_start=False
+        )
+        return found, found[-1].id if found else plan.start
+    limit = min(limit, plan.stop - plan.start)
+    skip = _skippable(plan.group) if hasattr(recorder, "select_notifications_skipping") else []
+    if skip:
+        found = cast(SkippingRecorder, recorder).select_notifications_skipping(
+            plan.start, limit, skip
+        )
+        exhausted = len(found) < limit
+    else:
+        found = recorder.select_notifications(
+            start=plan.start, limit=limit, inclusive_of_start=False
+        )
+        exhausted = False
+    if found and found[-1].id > plan.stop:
+        found = [n for n in found if n.id <= plan.stop]
+        exhausted = True
+    if exhausted:
+        return found, plan.stop
+    return found, found[-1].id if found else plan.start
 
 
 def _now_text() -> str:

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import psycopg
 import pytest
+from eventsourcing.persistence import Notification
 
 from graphql_api.cli import main
 from graphql_api.rebuild import rebuild_read_models
 from graphql_api.runtime import Runtime
-from projections.replay import rebuild, replay, split
+from projections.replay import empty, rebuild, rebuild_group, replay, split
+from projections.runner import ProjectionRunner
 from tests.scenario import World, build_world, play_round
 
 
@@ -318,3 +322,65 @@ def test_council_project_takes_jobs_only_with_rebuild_and_only_a_count_of_one_or
         assert "--jobs" in capsys.readouterr().err
     assert main(["project", "--rebuild", "--jobs", "2"]) == 0
     assert "read models rebuilt from the log" in capsys.readouterr().out
+
+
+def test_a_read_model_rebuilt_alone_reads_only_its_events_and_still_reaches_the_head(
+    runtime: Runtime, played: tuple[World, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    council = runtime.council
+    rounds = [p for p in runtime.projections if p.name == "rounds"]
+    before = {t: sorted(rows(runtime, f"SELECT * FROM {t}")) for t in rounds[0].tables}
+    read: list[int] = []
+    plain = council.recorder.select_notifications
+
+    def counted(*args: Any, **kwargs: Any) -> Sequence[Notification]:
+        found = plain(*args, **kwargs)
+        read.extend(n.id for n in found)
+        return found
+
+    monkeypatch.setattr(council.recorder, "select_notifications", counted)
+    skipping = getattr(council.recorder, "select_notifications_skipping", None)
+    if skipping is not None:
+
+        def counted_skipping(*args: Any) -> list[Notification]:
+            found: list[Notification] = skipping(*args)
+            read.extend(n.id for n in found)
+            return found
+
+        monkeypatch.setattr(council.recorder, "select_notifications_skipping", counted_skipping)
+    head = empty(runtime.database, rounds, council.recorder)
+    runner = ProjectionRunner(runtime.database, council.recorder, council.mapper, rounds)
+    rebuild_group(runtime.database, runner, rounds, head)
+
+    assert runtime.runner.positions()["rounds"] == head
+    assert {t: sorted(rows(runtime, f"SELECT * FROM {t}")) for t in rounds[0].tables} == before
+    if runtime.database.engine == "postgres":
+        # The round's own events, not the assessments, signatures and positions after them.
+        assert 0 < len(read) < head / 4
+        assert max(read) < head
+    else:
+        assert sorted(read) == list(range(1, head + 1))
+
+
+@pytest.mark.parametrize("backend", ["postgres"])
+def test_a_rebuild_reaches_the_head_across_log_positions_no_event_took(
+    runtime: Runtime,
+) -> None:
+    """A transaction that rolled back leaves its positions unused: the rebuild passes over them."""
+    council = runtime.council
+    world = build_world(council)
+    recorder: Any = council.recorder
+    table = f'"{recorder.datastore.schema}"."{recorder.events_table_name}"'
+    with psycopg.connect(runtime.settings.database_url, autocommit=True) as conn:
+        for _ in range(7):
+            conn.execute("SELECT nextval(pg_get_serial_sequence(%s, 'notification_id'))", (table,))
+    play_round(world)
+    runtime.runner.catch_up()
+    head = council.log_position()
+    tables = [t for p in runtime.projections for t in p.tables]
+    before = {t: sorted(rows(runtime, f"SELECT * FROM {t}"), key=repr) for t in tables}
+
+    rebuild_read_models(runtime, jobs=3)
+
+    assert set(runtime.runner.positions().values()) == {head}
+    assert {t: sorted(rows(runtime, f"SELECT * FROM {t}"), key=repr) for t in tables} == before
