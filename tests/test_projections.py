@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -384,3 +385,26 @@ def test_a_rebuild_reaches_the_head_across_log_positions_no_event_took(
 
     assert set(runtime.runner.positions().values()) == {head}
     assert {t: sorted(rows(runtime, f"SELECT * FROM {t}"), key=repr) for t in tables} == before
+
+
+def test_a_rebuild_pauses_the_cycle_collector_and_always_restores_it(
+    runtime: Runtime, played: tuple[World, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[bool] = []
+    catch_up = runtime.runner.catch_up
+
+    def failing(*args: Any, **kwargs: Any) -> int:
+        seen.append(gc.isenabled())
+        raise RuntimeError("the log went away")
+
+    assert gc.isenabled()
+    rebuild(runtime.database, runtime.runner)
+    assert gc.isenabled()
+    monkeypatch.setattr(runtime.runner, "catch_up", failing)
+    with pytest.raises(RuntimeError, match="the log went away"):
+        rebuild(runtime.database, runtime.runner)
+    assert seen == [False]
+    assert gc.isenabled()
+    monkeypatch.setattr(runtime.runner, "catch_up", catch_up)
+    rebuild(runtime.database, runtime.runner)
+    assert replay(runtime.database, runtime.council.recorder, runtime.council.mapper).equal
