@@ -3,9 +3,11 @@
 On PostgreSQL the read models are split into groups of about the same work (``rebuild_cost``) and
 each group is rebuilt by a process of its own, reading the log for itself: the work of the
 handlers, the writes and the index builds is shared between CPUs, which one Python process cannot
-do. SQLite has a single writer, so it is rebuilt in one process. The emptying comes first, once, in
-this process; a group that fails leaves its read models part-built and the rebuild fails (run it
-again: a rebuild starts from empty tables).
+do. This process rebuilds the costliest group itself; the others go to processes started at the
+outset, which prepare (a fresh interpreter, its imports and connections) while this one empties
+the read models, and begin once it has. SQLite has a single writer, so it is rebuilt in one
+process. A group that fails leaves its read models part-built and the rebuild fails (run it again:
+a rebuild starts from empty tables).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import os
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
+from multiprocessing.synchronize import Event
 
 from graphql_api.runtime import Runtime
 from graphql_api.settings import Settings
@@ -28,9 +31,9 @@ def default_jobs() -> int:
 
 
 def rebuild_read_models(runtime: Runtime, *, jobs: int | None = None) -> int:
-    """Rebuild every read model of ``runtime`` in up to ``jobs`` processes (default: one per CPU,
-    up to ``MAX_DEFAULT_JOBS``); returns how far the read models moved (log positions summed over
-    them, as ``projections.replay.rebuild``)."""
+    """Rebuild every read model of ``runtime`` in up to ``jobs`` processes, this one included
+    (default: one per CPU, up to ``MAX_DEFAULT_JOBS``); returns how far the read models moved
+    (log positions summed over them, as ``projections.replay.rebuild``)."""
     jobs = default_jobs() if jobs is None else jobs
     if jobs < 1:
         raise ValueError(f"the number of processes must be at least 1, not {jobs}")
@@ -38,23 +41,57 @@ def rebuild_read_models(runtime: Runtime, *, jobs: int | None = None) -> int:
     if runtime.database.engine != "postgres" or len(groups) == 1:
         return rebuild(runtime.database, runtime.runner)
     council = runtime.council
-    head = empty(runtime.database, runtime.projections, council.recorder)
+    head = council.recorder.max_notification_id() or 0
+    here = max(groups, key=lambda group: sum(p.rebuild_cost for p in group))
+    elsewhere = [group for group in groups if group is not here]
     # Spawned, not forked: a child starts without the parent's connections and threads.
-    with ProcessPoolExecutor(max_workers=len(groups), mp_context=get_context("spawn")) as pool:
+    context = get_context("spawn")
+    emptied, abandoned = context.Event(), context.Event()
+    with ProcessPoolExecutor(
+        max_workers=len(elsewhere),
+        mp_context=context,
+        initializer=_child_started,
+        initargs=(emptied, abandoned),
+    ) as pool:
         parts = [
             pool.submit(_rebuild_part, runtime.settings, [p.name for p in group], head)
-            for group in groups
+            for group in elsewhere
         ]
-        return sum(part.result() for part in parts)
+        try:
+            empty(runtime.database, runtime.projections, council.recorder, head=head)
+        except BaseException:
+            abandoned.set()
+            raise
+        finally:
+            emptied.set()
+        runner = ProjectionRunner(runtime.database, council.recorder, council.mapper, here)
+        moved = rebuild_group(runtime.database, runner, here, head)
+        return moved + sum(part.result() for part in parts)
+
+
+# In a child: set when the read models are empty, and when they will not be (the parent failed).
+_emptied: Event | None = None
+_abandoned: Event | None = None
+
+
+def _child_started(emptied: Event, abandoned: Event) -> None:
+    global _emptied, _abandoned  # what the pool hands each child as it starts
+    _emptied, _abandoned = emptied, abandoned
 
 
 def _rebuild_part(settings: Settings, names: list[str], head: int) -> int:
-    """In a process of its own: project the log up to ``head`` into the emptied ``names``."""
+    """In a process of its own: once the parent has emptied the read models, project the log up
+    to ``head`` into ``names``."""
     runtime = Runtime(settings)
     try:
         group = [p for p in runtime.projections if p.name in names]
         council = runtime.council
         runner = ProjectionRunner(runtime.database, council.recorder, council.mapper, group)
+        if _emptied is None or _abandoned is None:
+            raise RuntimeError("a rebuild's process started without its parent's signals")
+        _emptied.wait()
+        if _abandoned.is_set():
+            return 0
         return rebuild_group(runtime.database, runner, group, head)
     finally:
         runtime.close()

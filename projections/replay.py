@@ -167,10 +167,17 @@ def rebuild(live: Database, runner: ProjectionRunner) -> int:
     return rebuild_group(live, runner, runner.projections, head)
 
 
-def empty(live: Database, projections: Sequence[Projection], recorder: ApplicationRecorder) -> int:
-    """Empty the read models and move their positions back to the start; returns the position of
-    the last event in the log, where their rebuild ends."""
-    head = recorder.max_notification_id() or 0
+def empty(
+    live: Database,
+    projections: Sequence[Projection],
+    recorder: ApplicationRecorder,
+    *,
+    head: int | None = None,
+) -> int:
+    """Empty the read models and move their positions back to the start; returns where their
+    rebuild ends: ``head``, by default the position of the last event in the log."""
+    if head is None:
+        head = recorder.max_notification_id() or 0
     tables = [t for p in projections for t in (*p.tables, *p.search_tables())]
     postgres = live.engine == "postgres"
     names = sorted((projection.name,) for projection in projections)

@@ -408,3 +408,22 @@ def test_a_rebuild_pauses_the_cycle_collector_and_always_restores_it(
     monkeypatch.setattr(runtime.runner, "catch_up", catch_up)
     rebuild(runtime.database, runtime.runner)
     assert replay(runtime.database, runtime.council.recorder, runtime.council.mapper).equal
+
+
+@pytest.mark.parametrize("backend", ["postgres"])
+def test_a_rebuild_whose_emptying_fails_leaves_the_read_models_as_they_were(
+    runtime: Runtime, played: tuple[World, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The other processes wait for the emptying; when it fails they rebuild nothing."""
+
+    def broken(*args: Any, **kwargs: Any) -> int:
+        raise RuntimeError("the database refused the emptying")
+
+    tables = [t for p in runtime.projections for t in p.tables]
+    before = {t: sorted(rows(runtime, f"SELECT * FROM {t}"), key=repr) for t in tables}
+    positions = runtime.runner.positions()
+    monkeypatch.setattr("graphql_api.rebuild.empty", broken)
+    with pytest.raises(RuntimeError, match="refused the emptying"):
+        rebuild_read_models(runtime, jobs=3)
+    assert runtime.runner.positions() == positions
+    assert {t: sorted(rows(runtime, f"SELECT * FROM {t}"), key=repr) for t in tables} == before
