@@ -4,7 +4,6 @@ operation, duration and log position. Configured once by ``council serve``."""
 from __future__ import annotations
 
 import logging
-import sys
 from typing import Any
 
 import structlog
@@ -30,7 +29,8 @@ def configure_logging(settings: Settings) -> None:
     structlog.configure(
         processors=processors,
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(sys.stdout),
+        # Whatever sys.stdout is when a line is written, not the one at configuration.
+        logger_factory=structlog.PrintLoggerFactory(),
         cache_logger_on_first_use=True,
     )
 
