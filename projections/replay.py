@@ -12,6 +12,7 @@ import secrets
 import tempfile
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -25,8 +26,10 @@ from projections.registry import all_projections
 from projections.runner import REBUILD_BATCH_SIZE, ProjectionRunner, create_tables
 
 SAMPLE = 5
-# Memory for building an index at the end of a rebuild (PostgreSQL; for that transaction only).
+# Memory for building an index at the end of a rebuild (PostgreSQL; for that transaction only),
+# and how many indexes are built at once.
 INDEX_MEMORY = "256MB"
+INDEX_BUILDERS = 2
 
 
 @dataclass(frozen=True)
@@ -247,6 +250,20 @@ def rebuild_group(
                     " ORDER BY projection FOR UPDATE",
                     (sorted(p.name for p in group),),
                 )
-                cur.execute(f"SET LOCAL maintenance_work_mem = '{INDEX_MEMORY}'")
-                for _, statement in indexes:
-                    cur.execute(statement)
+                _create_indexes(live, [statement for _, statement in indexes])
+
+
+def _create_indexes(live: Database, statements: Sequence[str]) -> None:
+    """Build the indexes ``INDEX_BUILDERS`` at a time, each in a transaction of its own, the
+    full-text ones (the costliest) first: a server builds one index on one CPU (a full-text one
+    always), and at the end of a rebuild the others are often idle."""
+
+    def create(statement: str) -> None:
+        with live.transaction() as cur:
+            cur.execute(f"SET LOCAL maintenance_work_mem = '{INDEX_MEMORY}'")
+            cur.execute(statement)
+
+    ordered = sorted(statements, key=lambda statement: " USING GIN " not in statement)
+    with ThreadPoolExecutor(INDEX_BUILDERS) as pool:
+        for built in [pool.submit(create, statement) for statement in ordered]:
+            built.result()
