@@ -9,6 +9,7 @@ each projection with ``settled``. Projections that write many rows buffer them i
 from __future__ import annotations
 
 import json
+import json.encoder
 import re
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
@@ -275,9 +276,21 @@ def _non_json(value: Any) -> Any:
 
 
 _CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-_CANONICAL_DIRECT = json.JSONEncoder(
-    sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_non_json
-)
+
+
+def _direct_encoder() -> Callable[[Any], str]:
+    """The encoder JSONEncoder builds for every value, built once (read-model values are small):
+    no check for circular values (an event's never are), keys sorted, text kept as it is."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:  # a Python without the json module's C part
+        return json.JSONEncoder(
+            sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_non_json
+        ).encode
+    walk = make(None, _non_json, json.encoder.encode_basestring, None, ":", ",", True, False, True)
+    return lambda value: "".join(walk(value, 0))
+
+
+_encode_direct = _direct_encoder()
 
 
 def to_json(value: Any) -> str:
@@ -290,7 +303,7 @@ def to_json(value: Any) -> str:
     JSON has no other.)
     """
     try:
-        return _CANONICAL_DIRECT.encode(value)
+        return _encode_direct(value)
     except TypeError:
         return _CANONICAL.encode(stored_value(value))
 
