@@ -14,6 +14,7 @@ from eventsourcing.persistence import Notification
 from graphql_api.cli import main
 from graphql_api.rebuild import rebuild_read_models
 from graphql_api.runtime import Runtime
+from projections.base import BINARY_ROWS, Writer
 from projections.replay import empty, rebuild, rebuild_group, replay, split
 from projections.runner import ProjectionRunner
 from tests.scenario import World, build_world, play_round
@@ -427,3 +428,26 @@ def test_a_rebuild_whose_emptying_fails_leaves_the_read_models_as_they_were(
         rebuild_read_models(runtime, jobs=3)
     assert runtime.runner.positions() == positions
     assert {t: sorted(rows(runtime, f"SELECT * FROM {t}"), key=repr) for t in tables} == before
+
+
+def test_bulk_rows_whose_values_are_not_of_their_columns_types_are_written_as_text(
+    runtime: Runtime,
+) -> None:
+    """Large inserts go in COPY's binary format, which wants each value of its column's type;
+    should one not be, the rows are written as text, as they always could be, in the same
+    transaction."""
+    many = [(f"row {n}", n) for n in range(BINARY_ROWS + 5)]
+    odd = [*many[:-1], (7, "8")]  # a number into the text column, text into the number column
+    with runtime.database.transaction() as cur:
+        cur.execute("CREATE TABLE bulk_types (label TEXT, amount BIGINT)")
+        writer = Writer(cur, cur.execute("SELECT 1"))
+        writer.insert("bulk_types", ("label", "amount"), many)
+        writer.insert("bulk_types", ("label", "amount"), odd)
+        cur.execute("SELECT count(*), sum(amount) FROM bulk_types")
+        counted = tuple(cur.fetchall()[0])
+        cur.execute("SELECT label, amount FROM bulk_types WHERE label = '7'")
+        stored = [tuple(row) for row in cur.fetchall()]
+        cur.execute("DROP TABLE bulk_types")
+    total = sum(n for _, n in many)
+    assert counted == (2 * len(many), 2 * total - many[-1][1] + 8)
+    assert stored == [("7", 8)]
