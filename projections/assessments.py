@@ -18,7 +18,7 @@ from projections.text import fold
 
 class AssessmentsProjection(BufferedProjection):
     name = "assessments"
-    rebuild_cost = 5.4
+    rebuild_cost = 2.9
     tables = ("assessments", "assessment_revisions", "co_signatures")
 
     def __init__(self, engine: Engine) -> None:

@@ -38,8 +38,9 @@ class Projection:
     name: ClassVar[str]
     tables: ClassVar[tuple[str, ...]]
     handlers: ClassVar[dict[type, Handler]]
-    # Its share of the work of a rebuild, beside the others (seconds of one rebuild of the
-    # benchmark's log, beyond reading it): what a rebuild in several processes balances.
+    # Its share of the work of a rebuild, beside the others (seconds of a rebuild of it alone on
+    # the benchmark's log, beyond reading and decoding the events it handles, which a group reads
+    # once for all its members): what a rebuild in several processes balances.
     rebuild_cost: ClassVar[float] = 1.0
 
     def __init_subclass__(cls) -> None:

@@ -29,7 +29,7 @@ FACETS = ("theme", "affected_person", "sdg", "recommending_state", "responsible_
 
 class CatalogueProjection(BufferedProjection):
     name = "catalogue"
-    rebuild_cost = 5.2
+    rebuild_cost = 2.6
     tables = ("recommendations", "recommendation_facets", "status_timeline")
 
     def __init__(self, engine: Engine) -> None:

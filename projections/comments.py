@@ -9,7 +9,7 @@ from projections.db import Cursor, Engine
 
 class CommentsProjection(BufferedProjection):
     name = "comments"
-    rebuild_cost = 1.0
+    rebuild_cost = 0.7
     tables = ("comments", "comment_versions")
 
     def __init__(self, engine: Engine) -> None:

@@ -10,7 +10,7 @@ from projections.db import Cursor
 
 class DirectoryProjection(Projection):
     name = "directory"
-    rebuild_cost = 1.2
+    rebuild_cost = 0.15
     tables = ("organisations", "members")
 
     def ddl(self) -> list[str]:

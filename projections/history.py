@@ -54,7 +54,7 @@ SYSTEM_ACTOR = str(SYSTEM_ACTOR_ID)
 
 class HistoryProjection(BufferedProjection):
     name = "history"
-    rebuild_cost = 6.0
+    rebuild_cost = 3.8
     tables = ("history", "history_subjects", "history_names")
 
     def __init__(self, engine: Engine) -> None:

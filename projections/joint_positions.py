@@ -27,7 +27,7 @@ class Known(NamedTuple):
 
 class JointPositionsProjection(BufferedProjection):
     name = "joint_positions"
-    rebuild_cost = 0.9
+    rebuild_cost = 0.5
     tables = (
         "joint_positions",
         "position_revisions",

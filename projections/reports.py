@@ -19,7 +19,7 @@ from projections.db import Cursor, Engine
 
 class ReportsProjection(BufferedProjection):
     name = "reports"
-    rebuild_cost = 0.1
+    rebuild_cost = 0.15
     tables = ("reports", "report_versions", "report_lifecycle")
 
     def __init__(self, engine: Engine) -> None:

@@ -12,7 +12,7 @@ from projections.db import Cursor, Engine
 
 class RoundsProjection(BufferedProjection):
     name = "rounds"
-    rebuild_cost = 1.5
+    rebuild_cost = 0.3
     tables = ("rounds", "round_recommendations")
 
     def __init__(self, engine: Engine) -> None:
