@@ -68,6 +68,7 @@ from domain.values import (
 from graphql_api.rebuild import default_jobs, rebuild_read_models
 from graphql_api.runtime import Runtime
 from graphql_api.settings import Settings
+from projections.base import BINARY_ROWS
 from projections.runner import REBUILD_BATCH_SIZE
 from tests.benchmarks.results import write_section
 from tests.benchmarks.support import SECRET, fresh_env, fresh_runtime
@@ -82,8 +83,7 @@ ROUNDS = 12
 ROUND_SIZE = 2_000
 SAVE_CHUNK = 500  # aggregates per save(): one transaction each
 READ_PAGE = 1_000
-READ_REPEATS = 3
-REBUILD_REPEATS = int(os.environ.get("BENCH_REBUILD_REPEATS", "3"))
+REBUILD_REPEATS = int(os.environ.get("BENCH_REBUILD_REPEATS", "5"))
 WRITE_RATE = 50.0  # commands a second
 WRITE_SECONDS = float(os.environ.get("BENCH_WRITE_SECONDS", "30"))
 POLL_SECONDS = 0.001
@@ -915,27 +915,41 @@ def _report(f: Figures, url: str) -> str:
             "",
             "A rebuild empties the read models, then projects the log in batches of"
             f" {REBUILD_BATCH_SIZE:,} events of one transaction each, committed without waiting"
-            " for the disk (`synchronous_commit = off`: a rebuild can be done again); handlers"
-            " keep what they read back in memory and write their rows in bulk at the end of a"
-            " batch (COPY, and one UPDATE per table and set of columns); the read models'"
-            " non-unique indexes (the two full-text GIN indexes among them) are dropped with the"
-            " emptying and built once at the end, over full tables. On PostgreSQL `council"
-            " project --rebuild` shares the read models between processes (one per CPU, up to 4,"
-            " or `--jobs`), in groups of about the same work (each read model's `rebuild_cost`,"
-            " measured on this seed), each process reading and decoding the log for itself."
-            " Where one process spends its time (a profile of one rebuild): reading the log"
-            " about a sixth, decoding the events a sixth, the handlers two fifths, writing the"
-            " rows a sixth, building the indexes a fourteenth. Rebuilt alone, each read model"
-            " took (seconds, reading the log included, which alone takes about 2.3): history 8.3,"
-            " assessments 7.7, catalogue 7.5, rounds 3.9, directory 3.6, comments 3.3, joint"
-            " positions 3.2, reports 2.3. The target is not met: in one process a full rebuild"
-            " costs about 85 µs of CPU an event, of which reading and decoding take 30; with two"
-            " processes on two CPUs (themselves shared with the database server) the gain was 1.3"
-            " to 1.4 times. Measured and left out: building UUIDs and enums faster in decoding"
-            " (0.2 µs an event), reading the next page in a thread while a batch is applied, and"
-            " batches of 60,000 events. Earlier, before batching (one transaction per projection"
-            " and batch of 1,000 events, one statement per row, every read model reading the log"
-            " on its own), the same seed was rebuilt at 396 events/s (0.004 of a raw read).",
+            " for the disk (`synchronous_commit = off`: a rebuild can be done again), with"
+            " Python's cycle collector paused; handlers keep what they read back in memory and"
+            " write their rows in bulk at the end of a batch (COPY, in its binary format from"
+            f" {BINARY_ROWS:,} rows, and one UPDATE per table and set of columns); the read"
+            " models' non-unique indexes (the two full-text GIN indexes among them) are dropped"
+            " with the emptying and built at the end over full tables, two at a time, full-text"
+            " first. On PostgreSQL `council project --rebuild` shares the read models between"
+            " processes (one per CPU, up to 4, or `--jobs`), in groups of about the same work"
+            " (each read model's `rebuild_cost`, measured on this seed): the command's own"
+            " process rebuilds the costliest group (history and the light read models), the"
+            " others start while it empties the tables; each reads and decodes only the events"
+            " its read models handle (assessments and catalogue: 73% of them). With 2 processes"
+            " on 2 CPUs the rebuild is bound by CPU: of about 18 CPU-seconds, the database"
+            " server spends 7 (writing rows and WAL, building indexes, the full-text ones above"
+            " all, and reading the log), the two Python processes the rest. In the group with"
+            " history, which ends last, the history handlers take about a quarter of the time,"
+            " decoding events a quarter, reading the log a fifth, writing rows a sixth. Rebuilt"
+            " alone, each read model took (seconds, reading only its own events): history 6.8,"
+            " assessments 4.6, catalogue 3.0, comments 1.2, joint positions 0.8, rounds 0.3,"
+            " reports 0.2, directory 0.2. Runs of this benchmark on 2026-12-01 gave a ratio of"
+            " 0.24 to 0.26: the margin is small where the database server shares the CPUs."
+            " What brought the rebuild from 0.16 to this, in the order it was done: reading each"
+            " batch without the window's end in the query (PostgreSQL, without statistics of a"
+            " newly written log, planned the bounded query as a sort of the whole rest of the"
+            " log, every batch), each group reading only its topics, a round's recommendations"
+            " in bulk, each recurring id decoded once (decoding from 9.1 to 6.8 µs an event),"
+            " one JSON encoder for column values, the paused cycle collector (about a tenth of"
+            " the CPU time), the calling process rebuilding a group itself, two index builds at"
+            " once, and binary COPY. Measured and left out: decoding with orjson (4.7 to 4.0 µs"
+            " an event: not worth a dependency), a third process (slower: more of the log read"
+            " twice), the C collation for id columns (no gain that stood out of the noise),"
+            " reading the next page in a thread while a batch is applied, and batches of 60,000"
+            " events. Earlier, before batching (one transaction per projection and batch of"
+            " 1,000 events, one statement per row, every read model reading the log on its"
+            " own), the same seed was rebuilt at 396 events/s (0.004 of a raw read).",
             "",
             f"Lag: two runs of {lag.seconds:.0f} s, each with a `council project` of its own,"
             f" {WRITE_RATE:.0f} commands a second (co-signatures and comments alternately,"
