@@ -935,7 +935,7 @@ def _report(f: Figures, url: str) -> str:
             " alone, each read model took (seconds, reading only its own events): history 6.8,"
             " assessments 4.6, catalogue 3.0, comments 1.2, joint positions 0.8, rounds 0.3,"
             " reports 0.2, directory 0.2. Runs of this benchmark on 2026-12-01 gave a ratio of"
-            " 0.23 to 0.26: the margin is small where the database server shares the CPUs."
+            " 0.23 to 0.27: the margin is small where the database server shares the CPUs."
             " What brought the rebuild from 0.16 to this, in the order it was done: reading each"
             " batch without the window's end in the query (PostgreSQL, without statistics of a"
             " newly written log, planned the bounded query as a sort of the whole rest of the"
