@@ -129,7 +129,23 @@ class BufferedProjection(Projection):
 # From how many rows an insert is sent in COPY's binary format, which the server reads with less
 # work than text; fewer go as text, without the savepoint and the lookup of types binary needs.
 BINARY_ROWS = 1000
-_COLUMN_TYPES: dict[tuple[str, tuple[str, ...]], list[str]] = {}
+_COLUMN_TYPES: dict[tuple[str, tuple[str, ...]], list[int]] = {}
+# Columns of 2 and 4 bytes, with the range of values each holds: the binary format's dumpers
+# would cut a larger number down silently, where the text format is refused by the server.
+_SMALL_INTEGERS = {21: 2**15, 23: 2**31}  # smallint, integer
+
+
+def _fit_binary(types: Sequence[int], rows: Sequence[Sequence[Any]]) -> bool:
+    """Whether every value of the small-integer columns is an int in its column's range."""
+    for index, oid in enumerate(types):
+        bound = _SMALL_INTEGERS.get(oid)
+        if bound is None:
+            continue
+        for row in rows:
+            value = row[index]
+            if value is not None and (type(value) is not int or not -bound <= value < bound):
+                return False
+    return True
 
 
 class Writer:
@@ -152,18 +168,28 @@ class Writer:
             self.cur.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)  # noqa: S608
             return
         if len(rows) >= BINARY_ROWS:
-            try:
-                # A savepoint: should a value not be of its column's type, the text COPY below
-                # writes the rows as it always could (an int into a TEXT column, say).
-                with self.raw.connection.transaction():
-                    self._copy(table, names, rows, self._types(table, columns))
-                return
-            except (psycopg.DataError, TypeError, ValueError, AttributeError, OverflowError):
-                pass
+            types = self._types(table, columns)
+            if _fit_binary(types, rows):
+                try:
+                    # A savepoint: should a value not be of its column's type, the text COPY
+                    # below writes the rows as it always could (an int into a TEXT column, say).
+                    with self.raw.connection.transaction():
+                        self._copy(table, names, rows, types)
+                    return
+                except (
+                    psycopg.DataError,
+                    psycopg.ProgrammingError,
+                    TypeError,
+                    ValueError,
+                    AttributeError,
+                    OverflowError,
+                    KeyError,
+                ):
+                    pass
         self._copy(table, names, rows, None)
 
     def _copy(
-        self, table: str, names: str, rows: Sequence[Sequence[Any]], types: list[str] | None
+        self, table: str, names: str, rows: Sequence[Sequence[Any]], types: list[int] | None
     ) -> None:
         assert self.raw is not None
         binary = " (FORMAT BINARY)" if types is not None else ""
@@ -173,18 +199,18 @@ class Writer:
             for row in rows:
                 copy.write_row(row)
 
-    def _types(self, table: str, columns: Sequence[str]) -> list[str]:
-        """The columns' types, which a binary COPY needs (the same in every schema)."""
+    def _types(self, table: str, columns: Sequence[str]) -> list[int]:
+        """The columns' types (oids), which a binary COPY needs (the same in every schema)."""
         key = (table, tuple(columns))
         found = _COLUMN_TYPES.get(key)
         if found is None:
             assert self.raw is not None
             self.raw.execute(
-                "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute"
+                "SELECT attname, atttypid::int FROM pg_attribute"
                 " WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped",
                 (table,),
             )
-            by_name = {str(name): str(kind) for name, kind in self.raw.fetchall()}
+            by_name = {str(name): int(oid) for name, oid in self.raw.fetchall()}
             found = _COLUMN_TYPES[key] = [by_name[column] for column in columns]
         return found
 
