@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
+from multiprocessing import get_context, parent_process
 from multiprocessing.synchronize import Event
 
 from graphql_api.runtime import Runtime
@@ -24,6 +24,8 @@ from projections.runner import ProjectionRunner
 
 # Beyond a few groups each process spends most of its time reading the log the others read too.
 MAX_DEFAULT_JOBS = 4
+# How often a process waiting for the emptying checks that the one doing it is still there.
+PARENT_CHECK_SECONDS = 1.0
 
 
 def default_jobs() -> int:
@@ -53,11 +55,11 @@ def rebuild_read_models(runtime: Runtime, *, jobs: int | None = None) -> int:
         initializer=_child_started,
         initargs=(emptied, abandoned),
     ) as pool:
-        parts = [
-            pool.submit(_rebuild_part, runtime.settings, [p.name for p in group], head)
-            for group in elsewhere
-        ]
         try:
+            parts = [
+                pool.submit(_rebuild_part, runtime.settings, [p.name for p in group], head)
+                for group in elsewhere
+            ]
             empty(runtime.database, runtime.projections, council.recorder, head=head)
         except BaseException:
             abandoned.set()
@@ -89,7 +91,11 @@ def _rebuild_part(settings: Settings, names: list[str], head: int) -> int:
         runner = ProjectionRunner(runtime.database, council.recorder, council.mapper, group)
         if _emptied is None or _abandoned is None:
             raise RuntimeError("a rebuild's process started without its parent's signals")
-        _emptied.wait()
+        # Until the parent has emptied the read models, or has gone without saying so.
+        while not _emptied.wait(PARENT_CHECK_SECONDS):
+            parent = parent_process()
+            if parent is None or not parent.is_alive():
+                return 0
         if _abandoned.is_set():
             return 0
         return rebuild_group(runtime.database, runner, group, head)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import gc
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from multiprocessing import get_context
 from typing import Any
 
 import psycopg
 import pytest
 from eventsourcing.persistence import Notification
 
+from graphql_api import rebuild as rebuild_module
 from graphql_api.cli import main
 from graphql_api.rebuild import rebuild_read_models
 from graphql_api.runtime import Runtime
@@ -451,3 +453,34 @@ def test_bulk_rows_whose_values_are_not_of_their_columns_types_are_written_as_te
     total = sum(n for _, n in many)
     assert counted == (2 * len(many), 2 * total - many[-1][1] + 8)
     assert stored == [("7", 8)]
+
+
+@pytest.mark.parametrize("backend", ["postgres"])
+def test_a_bulk_number_too_large_for_its_column_is_refused_not_cut_down(
+    runtime: Runtime,
+) -> None:
+    """COPY's binary format would store 2**40 in an INTEGER column as 0; the text format, which
+    such rows take, has the server refuse it."""
+    rows = [(n, n) for n in range(BINARY_ROWS)] + [(1, 2**40)]
+    with runtime.database.transaction() as cur:
+        cur.execute("CREATE TABLE bulk_range (small INTEGER, large BIGINT)")
+        writer = Writer(cur, cur.execute("SELECT 1"))
+        writer.insert("bulk_range", ("small", "large"), rows)  # fits: the big one is BIGINT
+        with pytest.raises(psycopg.errors.NumericValueOutOfRange):
+            writer.insert("bulk_range", ("large", "small"), rows)
+
+
+def test_a_rebuild_process_whose_parent_is_gone_rebuilds_nothing(
+    runtime: Runtime, played: tuple[World, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A process waiting for the emptying gives up when the process that was to do it is gone
+    (here: there is none), rather than waiting forever."""
+    monkeypatch.setattr(rebuild_module, "PARENT_CHECK_SECONDS", 0.05)
+    monkeypatch.setattr(rebuild_module, "parent_process", lambda: None)
+    never = get_context("spawn")
+    monkeypatch.setattr(rebuild_module, "_emptied", never.Event())
+    monkeypatch.setattr(rebuild_module, "_abandoned", never.Event())
+    positions = runtime.runner.positions()
+    head = runtime.council.log_position()
+    assert rebuild_module._rebuild_part(runtime.settings, ["rounds"], head) == 0
+    assert runtime.runner.positions() == positions
