@@ -250,6 +250,8 @@ def rebuild_group(
                     " ORDER BY projection FOR UPDATE",
                     (sorted(p.name for p in group),),
                 )
+                # It waits, idle, while other transactions build the indexes.
+                cur.execute("SET LOCAL idle_in_transaction_session_timeout = 0")
                 _create_indexes(live, [statement for _, statement in indexes])
 
 
