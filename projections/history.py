@@ -122,18 +122,13 @@ class HistoryProjection(BufferedProjection):
         actor = uid(actor_id)
         if actor == SYSTEM_ACTOR:
             return None
-        entry = self.names.get(actor)
-        return (entry[1] if entry else None) or None
+        return self._organisation_of(actor) or None
 
     def _who(self, actor_id: UUID) -> str:
-        actor = uid(actor_id)
-        if actor == SYSTEM_ACTOR:
+        if uid(actor_id) == SYSTEM_ACTOR:
             return "The operator"
-        org = self._actor_org(actor)
-        if not org:
-            return "Someone"
-        entry = self.names.get(org)  # an organisation's id is kept as text
-        return entry[0] if entry else "an unknown organisation"
+        org = self._actor_org(actor_id)
+        return self._name(org) if org else "Someone"
 
     def _subject(self, subject_id: UUID | str) -> Subject:
         return self.subjects.get(uid(subject_id), UNKNOWN_SUBJECT)
@@ -161,7 +156,7 @@ class HistoryProjection(BufferedProjection):
         key = uid(subject_id)
         existing = self.subjects.get(key)
         if existing is not None:  # a subject seen again keeps all but its new label
-            self.subjects[key] = Subject(existing[0], label, *existing[2:])
+            self.subjects[key] = existing._replace(label=label)
             self.subject_rows.update((key,), label=label)
             return
         subject = Subject(
@@ -174,24 +169,14 @@ class HistoryProjection(BufferedProjection):
             track,
         )
         self.subjects[key] = subject
-        self.subject_rows.insert(
-            subject_id=key,
-            kind=subject.kind,
-            label=subject.label,
-            visibility=subject.visibility,
-            owner_id=subject.owner_id,
-            round_id=subject.round_id,
-            recommendation_id=subject.recommendation_id,
-            track=subject.track,
-        )
+        self.subject_rows.insert(subject_id=key, **subject._asdict())
 
     def _visibility(self, subject_id: UUID, visibility: Visibility) -> None:
         key = uid(subject_id)
         existing = self.subjects.get(key)
         if existing is not None:
-            value = visibility.value
-            self.subjects[key] = Subject(existing[0], existing[1], value, *existing[3:])
-            self.subject_rows.update((key,), visibility=value)
+            self.subjects[key] = existing._replace(visibility=visibility.value)
+            self.subject_rows.update((key,), visibility=visibility.value)
 
     def _line(
         self,
