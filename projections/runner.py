@@ -16,7 +16,8 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol, cast
+from functools import cache
+from typing import Any, Protocol, runtime_checkable
 
 from eventsourcing.persistence import ApplicationRecorder, Mapper, Notification
 from eventsourcing.utils import get_topic, resolve_topic
@@ -256,6 +257,7 @@ class ProjectionRunner:
             delay = min(delay * 2, 0.02)
 
 
+@runtime_checkable
 class SkippingRecorder(Protocol):
     """A recorder that can leave out events by topic (PostgreSQL's ``CouncilRecorder``)."""
 
@@ -264,23 +266,20 @@ class SkippingRecorder(Protocol):
     ) -> list[Notification]: ...
 
 
-def _known_topics() -> frozenset[str]:
-    """The topics of every event class some projection handles."""
-    classes: set[type] = set()
+@cache
+def _skippable(kinds: frozenset[type[Projection]]) -> list[str]:
+    """Topics no projection of these kinds handles, among those some projection handles. A topic
+    no projection names (an event class renamed and registered under its old topic, say) is never
+    skipped: it is read and resolved as before, and skipped only if it resolves to nothing the
+    group handles."""
+    known: set[type] = set()
     pending = list(Projection.__subclasses__())
     while pending:
         cls = pending.pop()
         pending.extend(cls.__subclasses__())
-        classes.update(getattr(cls, "handlers", {}))
-    return frozenset(get_topic(c) for c in classes)
-
-
-def _skippable(group: Sequence[Projection]) -> list[str]:
-    """Topics none of ``group`` handles, among those some projection handles. A topic no projection
-    names (an event class renamed and registered under its old topic, say) is never skipped: it is
-    read and resolved as before, and skipped only if it resolves to nothing the group handles."""
-    handled = {get_topic(c) for p in group for c in p.handlers}
-    return sorted(_known_topics() - handled)
+        known.update(getattr(cls, "handlers", {}))
+    handled = {c for kind in kinds for c in kind.handlers}
+    return sorted(get_topic(c) for c in known - handled)
 
 
 def _select(
@@ -307,11 +306,9 @@ def _select(
         )
         return found, found[-1].id if found else plan.start
     limit = min(limit, plan.stop - plan.start)
-    skip = _skippable(plan.group) if hasattr(recorder, "select_notifications_skipping") else []
-    if skip:
-        found = cast(SkippingRecorder, recorder).select_notifications_skipping(
-            plan.start, limit, skip
-        )
+    kinds = frozenset(type(p) for p in plan.group)
+    if isinstance(recorder, SkippingRecorder) and (skip := _skippable(kinds)):
+        found = recorder.select_notifications_skipping(plan.start, limit, skip)
         exhausted = len(found) < limit
     else:
         found = recorder.select_notifications(
