@@ -19,6 +19,7 @@ from multiprocessing.synchronize import Event
 
 from graphql_api.runtime import Runtime
 from graphql_api.settings import Settings
+from projections.base import Projection
 from projections.replay import empty, rebuild, rebuild_group, split
 from projections.runner import ProjectionRunner
 
@@ -66,9 +67,13 @@ def rebuild_read_models(runtime: Runtime, *, jobs: int | None = None) -> int:
             raise
         finally:
             emptied.set()
-        runner = ProjectionRunner(runtime.database, council.recorder, council.mapper, here)
-        moved = rebuild_group(runtime.database, runner, here, head)
+        moved = rebuild_group(runtime.database, _runner(runtime, here), head)
         return moved + sum(part.result() for part in parts)
+
+
+def _runner(runtime: Runtime, group: list[Projection]) -> ProjectionRunner:
+    council = runtime.council
+    return ProjectionRunner(runtime.database, council.recorder, council.mapper, group)
 
 
 # In a child: set when the read models are empty, and when they will not be (the parent failed).
@@ -86,9 +91,7 @@ def _rebuild_part(settings: Settings, names: list[str], head: int) -> int:
     to ``head`` into ``names``."""
     runtime = Runtime(settings)
     try:
-        group = [p for p in runtime.projections if p.name in names]
-        council = runtime.council
-        runner = ProjectionRunner(runtime.database, council.recorder, council.mapper, group)
+        runner = _runner(runtime, [p for p in runtime.projections if p.name in names])
         if _emptied is None or _abandoned is None:
             raise RuntimeError("a rebuild's process started without its parent's signals")
         # Until the parent has emptied the read models, or has gone without saying so.
@@ -98,6 +101,6 @@ def _rebuild_part(settings: Settings, names: list[str], head: int) -> int:
                 return 0
         if _abandoned.is_set():
             return 0
-        return rebuild_group(runtime.database, runner, group, head)
+        return rebuild_group(runtime.database, runner, head)
     finally:
         runtime.close()

@@ -167,7 +167,7 @@ def rebuild(live: Database, runner: ProjectionRunner) -> int:
     (``split``): one empties, then each process projects its group.
     """
     head = empty(live, runner.projections, runner.recorder)
-    return rebuild_group(live, runner, runner.projections, head)
+    return rebuild_group(live, runner, head)
 
 
 def empty(
@@ -231,11 +231,10 @@ def _no_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
-def rebuild_group(
-    live: Database, runner: ProjectionRunner, group: Sequence[Projection], head: int
-) -> int:
-    """Project the log up to ``head`` into the emptied read models of ``group``, then create
-    their indexes; returns how far they moved (as ``rebuild``)."""
+def rebuild_group(live: Database, runner: ProjectionRunner, head: int) -> int:
+    """Project the log up to ``head`` into the runner's emptied read models, then create their
+    indexes; returns how far they moved (as ``rebuild``)."""
+    group = runner.projections
     indexes = [i for p in group for i in p.secondary_indexes()] if live.engine == "postgres" else []
     try:
         with _no_cycle_collection():

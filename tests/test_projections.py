@@ -354,7 +354,7 @@ def test_a_read_model_rebuilt_alone_reads_only_its_events_and_still_reaches_the_
         monkeypatch.setattr(council.recorder, "select_notifications_skipping", counted_skipping)
     head = empty(runtime.database, rounds, council.recorder)
     runner = ProjectionRunner(runtime.database, council.recorder, council.mapper, rounds)
-    rebuild_group(runtime.database, runner, rounds, head)
+    rebuild_group(runtime.database, runner, head)
 
     assert runtime.runner.positions()["rounds"] == head
     assert {t: sorted(rows(runtime, f"SELECT * FROM {t}")) for t in rounds[0].tables} == before
