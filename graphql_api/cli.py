@@ -32,6 +32,11 @@ def _positive_count(text: str) -> int:
     return value
 
 
+def _reached(runtime: Runtime) -> int:
+    """The log position every read model has reached."""
+    return min(runtime.runner.positions().values(), default=0)
+
+
 def cmd_db_init(settings: Settings, args: argparse.Namespace) -> int:
     runtime = Runtime.initialise(settings)
     runtime.close()
@@ -155,13 +160,11 @@ def cmd_project(settings: Settings, args: argparse.Namespace) -> int:
             from graphql_api.rebuild import rebuild_read_models
 
             rebuild_read_models(runtime, jobs=args.jobs)
-            reached = min(runtime.runner.positions().values(), default=0)
-            print(f"read models rebuilt from the log, up to log position {reached}")
+            print(f"read models rebuilt from the log, up to log position {_reached(runtime)}")
             return 0
         if args.once:
             runtime.runner.catch_up()
-            reached = min(runtime.runner.positions().values(), default=0)
-            print(f"projections caught up to log position {reached}")
+            print(f"projections caught up to log position {_reached(runtime)}")
             print(f"audit log caught up ({runtime.audit.catch_up()} events appended)")
             return 0
         every = args.checkpoint_every or settings.audit_checkpoint_seconds
