@@ -157,9 +157,13 @@ def cmd_project(settings: Settings, args: argparse.Namespace) -> int:
     runtime = _runtime(settings)
     try:
         if args.rebuild:
-            from graphql_api.rebuild import rebuild_read_models
+            from graphql_api.rebuild import RebuildFailed, rebuild_read_models
 
-            rebuild_read_models(runtime, jobs=args.jobs)
+            try:
+                rebuild_read_models(runtime, jobs=args.jobs)
+            except RebuildFailed as error:
+                print(f"council: project: {error}", file=sys.stderr)
+                return 1
             print(f"read models rebuilt from the log, up to log position {_reached(runtime)}")
             return 0
         if args.once:

@@ -6,21 +6,24 @@ handlers, the writes and the index builds is shared between CPUs, which one Pyth
 do. This process rebuilds the costliest group itself; the others go to processes started at the
 outset, which prepare (a fresh interpreter, its imports and connections) while this one empties
 the read models, and begin once it has. SQLite has a single writer, so it is rebuilt in one
-process. A group that fails leaves its read models part-built and the rebuild fails (run it again:
-a rebuild starts from empty tables).
+process. A group that fails stops the others at the end of their batch and leaves the read models
+part-built; the rebuild fails with ``RebuildFailed``, which says so (run it again: a rebuild starts
+from empty tables).
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context, parent_process
 from multiprocessing.synchronize import Event
 
 from graphql_api.runtime import Runtime
 from graphql_api.settings import Settings
 from projections.base import Projection
-from projections.replay import empty, rebuild, rebuild_group, split
+from projections.replay import empty, rebuild_group, split
 from projections.runner import ProjectionRunner
 
 # Beyond a few groups each process spends most of its time reading the log the others read too.
@@ -33,18 +36,30 @@ def default_jobs() -> int:
     return max(1, min(MAX_DEFAULT_JOBS, os.cpu_count() or 1))
 
 
+class RebuildFailed(RuntimeError):
+    """A rebuild that did not finish: which read models, why, and the state it left them in."""
+
+
 def rebuild_read_models(runtime: Runtime, *, jobs: int | None = None) -> int:
     """Rebuild every read model of ``runtime`` in up to ``jobs`` processes, this one included
     (default: one per CPU, up to ``MAX_DEFAULT_JOBS``); returns how far the read models moved
-    (log positions summed over them, as ``projections.replay.rebuild``)."""
+    (log positions summed over them, as ``projections.replay.rebuild``).
+
+    Raises ``RebuildFailed`` when the emptying fails (the read models are then as they were) or a
+    group's rebuild does (they are part-built until a rebuild succeeds). A failing group stops the
+    others at the end of their current batch, rather than letting them run to the end for nothing.
+    """
     jobs = default_jobs() if jobs is None else jobs
     if jobs < 1:
         raise ValueError(f"the number of processes must be at least 1, not {jobs}")
     groups = split(runtime.projections, jobs)
-    if runtime.database.engine != "postgres" or len(groups) == 1:
-        return rebuild(runtime.database, runtime.runner)
     council = runtime.council
     head = council.recorder.max_notification_id() or 0
+    if runtime.database.engine != "postgres" or len(groups) == 1:
+        _empty(runtime, head)
+        return _rebuilt(
+            runtime.projections, lambda: rebuild_group(runtime.database, runtime.runner, head)
+        )
     here = max(groups, key=lambda group: sum(p.rebuild_cost for p in group))
     elsewhere = [group for group in groups if group is not here]
     # Spawned, not forked: a child starts without the parent's connections and threads.
@@ -57,18 +72,63 @@ def rebuild_read_models(runtime: Runtime, *, jobs: int | None = None) -> int:
         initargs=(emptied, abandoned),
     ) as pool:
         try:
-            parts = [
-                pool.submit(_rebuild_part, runtime.settings, [p.name for p in group], head)
+            parts = {
+                pool.submit(_rebuild_part, runtime.settings, [p.name for p in group], head): group
                 for group in elsewhere
-            ]
-            empty(runtime.database, runtime.projections, council.recorder, head=head)
+            }
+            _empty(runtime, head)
         except BaseException:
             abandoned.set()
             raise
         finally:
             emptied.set()
-        moved = rebuild_group(runtime.database, _runner(runtime, here), head)
-        return moved + sum(part.result() for part in parts)
+
+        def failed_elsewhere() -> bool:
+            if any(part.done() and part.exception() is not None for part in parts):
+                abandoned.set()  # the other groups stop too
+                return True
+            return False
+
+        try:
+            moved = _rebuilt(
+                here,
+                lambda: rebuild_group(
+                    runtime.database, _runner(runtime, here), head, stop=failed_elsewhere
+                ),
+            )
+            for part, group in parts.items():
+                moved += _rebuilt(group, part.result)
+        except BaseException:
+            abandoned.set()
+            raise
+        return moved
+
+
+def _empty(runtime: Runtime, head: int) -> None:
+    try:
+        empty(runtime.database, runtime.projections, runtime.council.recorder, head=head)
+    except Exception as error:
+        raise RebuildFailed(
+            f"the read models could not be emptied, and are as they were: {_cause(error)}"
+        ) from error
+
+
+def _rebuilt(group: list[Projection], rebuilding: Callable[[], int]) -> int:
+    """What ``rebuilding`` the read models of ``group`` returns, or ``RebuildFailed``."""
+    try:
+        return rebuilding()
+    except Exception as error:
+        names = ", ".join(p.name for p in group)
+        raise RebuildFailed(
+            f"rebuilding the read models {names} failed: {_cause(error)}. The read models stay"
+            " part-built until a rebuild succeeds: run it again"
+        ) from error
+
+
+def _cause(error: BaseException) -> str:
+    if isinstance(error, BrokenProcessPool):
+        return "a process of the rebuild ended abruptly"
+    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
 
 
 def _runner(runtime: Runtime, group: list[Projection]) -> ProjectionRunner:
@@ -101,6 +161,6 @@ def _rebuild_part(settings: Settings, names: list[str], head: int) -> int:
                 return 0
         if _abandoned.is_set():
             return 0
-        return rebuild_group(runtime.database, runner, head)
+        return rebuild_group(runtime.database, runner, head, stop=_abandoned.is_set)
     finally:
         runtime.close()

@@ -11,7 +11,7 @@ import gc
 import secrets
 import tempfile
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -231,14 +231,19 @@ def _no_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
-def rebuild_group(live: Database, runner: ProjectionRunner, head: int) -> int:
+def rebuild_group(
+    live: Database, runner: ProjectionRunner, head: int, *, stop: Callable[[], bool] | None = None
+) -> int:
     """Project the log up to ``head`` into the runner's emptied read models, then create their
-    indexes; returns how far they moved (as ``rebuild``)."""
+    indexes; returns how far they moved (as ``rebuild``). ``stop``, asked after each batch, ends
+    the projecting early (another part of the rebuild has failed); the indexes are still made."""
     group = runner.projections
     indexes = [i for p in group for i in p.secondary_indexes()] if live.engine == "postgres" else []
     try:
         with _no_cycle_collection():
-            return runner.catch_up(*group, until=head, batch_size=REBUILD_BATCH_SIZE, durable=False)
+            return runner.catch_up(
+                *group, until=head, batch_size=REBUILD_BATCH_SIZE, durable=False, stop=stop
+            )
     finally:
         if indexes:
             with live.transaction() as cur:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -139,16 +139,20 @@ class ProjectionRunner:
         until: int | None = None,
         batch_size: int | None = None,
         durable: bool = True,
+        stop: Callable[[], bool] | None = None,
     ) -> int:
         """Apply every event not yet applied (up to ``until``) to the given projections (all by
         default); returns how far that moved them (see ``run_batch``). ``durable`` as in
-        ``run_batch``."""
+        ``run_batch``. ``stop`` is asked after each batch: when it answers True, the
+        projections stay where that batch left them."""
         targets = list(projections) or self.projections
         total = 0
         while applied := self.run_batch(
             targets, until=until, batch_size=batch_size, durable=durable
         ):
             total += applied
+            if stop is not None and stop():
+                break
         return total
 
     def warm_up(self, projections: Sequence[Projection]) -> None:

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import gc
+import multiprocessing
+import os
+import signal
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from multiprocessing import get_context
@@ -14,7 +18,7 @@ from eventsourcing.persistence import Notification
 
 from graphql_api import rebuild as rebuild_module
 from graphql_api.cli import main
-from graphql_api.rebuild import rebuild_read_models
+from graphql_api.rebuild import RebuildFailed, rebuild_read_models
 from graphql_api.runtime import Runtime
 from projections.base import BINARY_ROWS, Writer
 from projections.replay import empty, rebuild, rebuild_group, replay, split
@@ -426,7 +430,7 @@ def test_a_rebuild_whose_emptying_fails_leaves_the_read_models_as_they_were(
     before = {t: sorted(rows(runtime, f"SELECT * FROM {t}"), key=repr) for t in tables}
     positions = runtime.runner.positions()
     monkeypatch.setattr("graphql_api.rebuild.empty", broken)
-    with pytest.raises(RuntimeError, match="refused the emptying"):
+    with pytest.raises(RebuildFailed, match="are as they were: RuntimeError: the database refused"):
         rebuild_read_models(runtime, jobs=3)
     assert runtime.runner.positions() == positions
     assert {t: sorted(rows(runtime, f"SELECT * FROM {t}"), key=repr) for t in tables} == before
@@ -484,3 +488,134 @@ def test_a_rebuild_process_whose_parent_is_gone_rebuilds_nothing(
     head = runtime.council.log_position()
     assert rebuild_module._rebuild_part(runtime.settings, ["rounds"], head) == 0
     assert runtime.runner.positions() == positions
+
+
+def test_catching_up_stops_where_a_batch_left_the_projection_when_asked_to(
+    runtime: Runtime, played: tuple[World, Any]
+) -> None:
+    head = runtime.council.log_position()
+    rounds = next(p for p in runtime.projections if p.name == "rounds")
+    empty(runtime.database, [rounds], runtime.council.recorder)
+    asked: list[int] = []
+
+    def stop() -> bool:
+        asked.append(runtime.runner.positions()["rounds"])
+        return len(asked) == 2
+
+    moved = runtime.runner.catch_up(rounds, batch_size=10, stop=stop)
+    assert moved == 20 == runtime.runner.positions()["rounds"]
+    assert asked == [10, 20]
+    assert runtime.runner.catch_up(rounds, batch_size=10, stop=lambda: False) == head - 20
+    assert runtime.runner.positions()["rounds"] == head
+
+
+def _read_models(runtime: Runtime) -> dict[str, list[tuple[Any, ...]]]:
+    tables = [t for p in runtime.projections for t in p.tables]
+    return {t: sorted(rows(runtime, f"SELECT * FROM {t}"), key=repr) for t in tables}
+
+
+@pytest.mark.parametrize("backend", ["postgres"])
+def test_a_rebuild_whose_other_process_is_killed_fails_with_a_message_and_can_be_run_again(
+    runtime: Runtime, played: tuple[World, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The process that is killed is still starting; this one, rebuilding its own group in small
+    batches, stops after the batch in which it learns of it."""
+    before = _read_models(runtime)
+    head = runtime.council.log_position()
+    here = max(split(runtime.projections, 2), key=lambda g: sum(p.rebuild_cost for p in g))
+    monkeypatch.setattr("projections.replay.REBUILD_BATCH_SIZE", 5)
+    already = set(multiprocessing.active_children())
+    outcome: list[BaseException] = []
+
+    def rebuilding() -> None:
+        try:
+            rebuild_read_models(runtime, jobs=2)
+        except BaseException as error:  # handed to the test's thread
+            outcome.append(error)
+
+    thread = threading.Thread(target=rebuilding)
+    thread.start()
+    while not (started := set(multiprocessing.active_children()) - already):
+        assert thread.is_alive(), "the rebuild ended before it started another process"
+        threading.Event().wait(0.001)
+    for child in started:  # still starting: it has rebuilt nothing yet
+        assert child.pid is not None
+        os.kill(child.pid, signal.SIGKILL)
+    thread.join()
+    assert len(outcome) == 1
+    assert isinstance(outcome[0], RebuildFailed), outcome
+    message = str(outcome[0])
+    assert "a process of the rebuild ended abruptly" in message
+    assert "part-built until a rebuild succeeds: run it again" in message
+    positions = runtime.runner.positions()
+    assert all(positions[p.name] < head for p in here), positions
+
+    rebuild_read_models(runtime, jobs=2)
+    assert _read_models(runtime) == before
+
+
+@pytest.mark.parametrize("backend", ["postgres"])
+def test_a_rebuild_whose_own_group_fails_names_it_and_stops_the_others(
+    runtime: Runtime, played: tuple[World, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The group this process rebuilds fails (the other processes import their own, unbroken
+    rebuild_group); the others are told to stop, and the error names the failed read models."""
+    before = _read_models(runtime)
+    here = max(split(runtime.projections, 2), key=lambda g: sum(p.rebuild_cost for p in g))
+    signals: list[Any] = []  # the events the rebuild shares with its other processes
+    spawn = get_context("spawn")
+
+    class Recorded:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(spawn, name)
+
+        def Event(self) -> Any:  # the context's own name
+            signals.append(spawn.Event())
+            return signals[-1]
+
+    def broken(live: Any, runner: ProjectionRunner, head: int, **kwargs: Any) -> int:
+        raise psycopg.errors.DiskFull("could not extend file: No space left on device")
+
+    monkeypatch.setattr(rebuild_module, "get_context", lambda method: Recorded())
+    rebuild_read_models(runtime, jobs=2)
+    emptied, abandoned = signals
+    assert emptied.is_set()
+    assert not abandoned.is_set()
+
+    signals.clear()
+    monkeypatch.setattr(rebuild_module, "rebuild_group", broken)
+    with pytest.raises(RebuildFailed) as failed:
+        rebuild_read_models(runtime, jobs=2)
+    names = ", ".join(p.name for p in here)
+    assert f"rebuilding the read models {names} failed: DiskFull: could not extend" in str(
+        failed.value
+    )
+    emptied, abandoned = signals
+    assert emptied.is_set()
+    assert abandoned.is_set(), "the other processes were told to stop"
+    monkeypatch.undo()
+    rebuild_read_models(runtime, jobs=2)
+    assert _read_models(runtime) == before
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_council_project_says_in_one_line_that_a_rebuild_failed(
+    runtime: Runtime,
+    played: tuple[World, Any],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: Any,
+) -> None:
+    def broken(*args: Any, **kwargs: Any) -> int:
+        raise OSError("disk I/O error")
+
+    monkeypatch.setenv("COUNCIL_DATABASE_URL", runtime.settings.database_url)
+    monkeypatch.setattr(rebuild_module, "rebuild_group", broken)
+    assert main(["project", "--rebuild"]) == 1
+    out = capsys.readouterr()
+    assert out.err.strip().splitlines() == [
+        "council: project: rebuilding the read models "
+        + ", ".join(p.name for p in runtime.projections)
+        + " failed: OSError: disk I/O error. The read models stay part-built until a rebuild"
+        " succeeds: run it again"
+    ]
+    assert "read models rebuilt" not in out.out
