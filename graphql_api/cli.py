@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+import structlog
+
 from domain.errors import DomainError
 from domain.values import Actor
 from graphql_api import audit_cli, report_cli, tokens
@@ -162,6 +164,8 @@ def cmd_project(settings: Settings, args: argparse.Namespace) -> int:
             try:
                 rebuild_read_models(runtime, jobs=args.jobs)
             except RebuildFailed as error:
+                # Where it failed, with each process's traceback: at COUNCIL_LOG_LEVEL=debug.
+                structlog.get_logger("council.project").debug("rebuild failed", exc_info=error)
                 print(f"council: project: {error}", file=sys.stderr)
                 return 1
             print(f"read models rebuilt from the log, up to log position {_reached(runtime)}")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context, parent_process
 from multiprocessing.synchronize import Event
@@ -40,26 +40,35 @@ class RebuildFailed(RuntimeError):
     """A rebuild that did not finish: which read models, why, and the state it left them in."""
 
 
+class PartFailed(Exception):
+    """A group's failure in a process of its own, as one line: it always travels back to the
+    parent, where the exception it stands for might not unpickle."""
+
+
 def rebuild_read_models(runtime: Runtime, *, jobs: int | None = None) -> int:
     """Rebuild every read model of ``runtime`` in up to ``jobs`` processes, this one included
     (default: one per CPU, up to ``MAX_DEFAULT_JOBS``); returns how far the read models moved
     (log positions summed over them, as ``projections.replay.rebuild``).
 
-    Raises ``RebuildFailed`` when the emptying fails (the read models are then as they were) or a
-    group's rebuild does (they are part-built until a rebuild succeeds). A failing group stops the
-    others at the end of their current batch, rather than letting them run to the end for nothing.
+    Raises ``RebuildFailed``, in one line: either the rebuild failed before it emptied anything
+    (the read models are as they were), or a group's rebuild failed, which stops the others after
+    their current batch (the read models are part-built until a rebuild succeeds).
     """
     jobs = default_jobs() if jobs is None else jobs
     if jobs < 1:
         raise ValueError(f"the number of processes must be at least 1, not {jobs}")
     groups = split(runtime.projections, jobs)
     council = runtime.council
-    head = council.recorder.max_notification_id() or 0
+    try:
+        head = council.recorder.max_notification_id() or 0
+    except Exception as error:
+        raise _as_they_were(error) from error
     if runtime.database.engine != "postgres" or len(groups) == 1:
         _empty(runtime, head)
-        return _rebuilt(
-            runtime.projections, lambda: rebuild_group(runtime.database, runtime.runner, head)
-        )
+        try:
+            return rebuild_group(runtime.database, runtime.runner, head)
+        except Exception as error:
+            raise _part_built([(runtime.projections, error)]) from error
     here = max(groups, key=lambda group: sum(p.rebuild_cost for p in group))
     elsewhere = [group for group in groups if group is not here]
     # Spawned, not forked: a child starts without the parent's connections and threads.
@@ -71,64 +80,83 @@ def rebuild_read_models(runtime: Runtime, *, jobs: int | None = None) -> int:
         initializer=_child_started,
         initargs=(emptied, abandoned),
     ) as pool:
+        parts: dict[Future[int], list[Projection]] = {}
         try:
-            parts = {
-                pool.submit(_rebuild_part, runtime.settings, [p.name for p in group], head): group
-                for group in elsewhere
-            }
+            for group in elsewhere:
+                part = pool.submit(_rebuild_part, runtime.settings, [p.name for p in group], head)
+                part.add_done_callback(_abandon_on_failure(abandoned))
+                parts[part] = group
+            if abandoned.is_set():  # a process failed before anything was emptied
+                cause = next(e for p in parts if p.done() and (e := p.exception()) is not None)
+                raise _as_they_were(cause) from cause
             _empty(runtime, head)
         except BaseException:
             abandoned.set()
             raise
         finally:
             emptied.set()
-
-        def failed_elsewhere() -> bool:
-            if any(part.done() and part.exception() is not None for part in parts):
-                abandoned.set()  # the other groups stop too
-                return True
-            return False
-
+        failures: list[tuple[list[Projection], BaseException]] = []
+        moved = 0
         try:
-            moved = _rebuilt(
-                here,
-                lambda: rebuild_group(
-                    runtime.database, _runner(runtime, here), head, stop=failed_elsewhere
-                ),
+            moved = rebuild_group(
+                runtime.database, _runner(runtime, here), head, stop=abandoned.is_set
             )
-            for part, group in parts.items():
-                moved += _rebuilt(group, part.result)
-        except BaseException:
+        except BaseException as error:
             abandoned.set()
-            raise
+            if not isinstance(error, Exception):
+                raise
+            failures.append((here, error))
+        for part, group in parts.items():
+            try:
+                moved += part.result()
+            except Exception as error:
+                failures.append((group, error))
+        if failures:
+            raise _part_built(failures) from failures[0][1]
         return moved
+
+
+def _abandon_on_failure(abandoned: Event) -> Callable[[Future[int]], None]:
+    """A callback for a group's future: when it fails, every other group stops after its batch."""
+
+    def done(part: Future[int]) -> None:
+        if not part.cancelled() and part.exception() is not None:
+            abandoned.set()
+
+    return done
 
 
 def _empty(runtime: Runtime, head: int) -> None:
     try:
         empty(runtime.database, runtime.projections, runtime.council.recorder, head=head)
     except Exception as error:
-        raise RebuildFailed(
-            f"the read models could not be emptied, and are as they were: {_cause(error)}"
-        ) from error
+        raise _as_they_were(error) from error
 
 
-def _rebuilt(group: list[Projection], rebuilding: Callable[[], int]) -> int:
-    """What ``rebuilding`` the read models of ``group`` returns, or ``RebuildFailed``."""
-    try:
-        return rebuilding()
-    except Exception as error:
-        names = ", ".join(p.name for p in group)
-        raise RebuildFailed(
-            f"rebuilding the read models {names} failed: {_cause(error)}. The read models stay"
-            " part-built until a rebuild succeeds: run it again"
-        ) from error
+def _as_they_were(error: BaseException) -> RebuildFailed:
+    return RebuildFailed(
+        f"the rebuild failed before it emptied the read models, which are as they were:"
+        f" {_cause(error)}"
+    )
+
+
+def _part_built(failures: list[tuple[list[Projection], BaseException]]) -> RebuildFailed:
+    names = ", ".join(p.name for group, _ in failures for p in group)
+    causes = "; ".join(dict.fromkeys(_cause(error) for _, error in failures))
+    return RebuildFailed(
+        f"rebuilding the read models {names} failed: {causes}. Every read model was emptied,"
+        " and they stay part-built until a rebuild succeeds: run it again"
+    )
 
 
 def _cause(error: BaseException) -> str:
-    if isinstance(error, BrokenProcessPool):
+    """The error in one line."""
+    if isinstance(error, BrokenProcessPool) and error.__cause__ is None:
         return "a process of the rebuild ended abruptly"
-    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+    if isinstance(error, PartFailed):
+        return str(error)
+    text = " ".join(str(error).split())
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
 def _runner(runtime: Runtime, group: list[Projection]) -> ProjectionRunner:
@@ -149,18 +177,22 @@ def _child_started(emptied: Event, abandoned: Event) -> None:
 def _rebuild_part(settings: Settings, names: list[str], head: int) -> int:
     """In a process of its own: once the parent has emptied the read models, project the log up
     to ``head`` into ``names``."""
-    runtime = Runtime(settings)
+    if _emptied is None or _abandoned is None:
+        raise PartFailed("a rebuild's process started without its parent's signals")
     try:
-        runner = _runner(runtime, [p for p in runtime.projections if p.name in names])
-        if _emptied is None or _abandoned is None:
-            raise RuntimeError("a rebuild's process started without its parent's signals")
-        # Until the parent has emptied the read models, or has gone without saying so.
-        while not _emptied.wait(PARENT_CHECK_SECONDS):
-            parent = parent_process()
-            if parent is None or not parent.is_alive():
+        runtime = Runtime(settings)
+        try:
+            runner = _runner(runtime, [p for p in runtime.projections if p.name in names])
+            # Until the parent has emptied the read models, or has gone without saying so.
+            while not _emptied.wait(PARENT_CHECK_SECONDS):
+                parent = parent_process()
+                if parent is None or not parent.is_alive():
+                    return 0
+            if _abandoned.is_set():
                 return 0
-        if _abandoned.is_set():
-            return 0
-        return rebuild_group(runtime.database, runner, head, stop=_abandoned.is_set)
-    finally:
-        runtime.close()
+            return rebuild_group(runtime.database, runner, head, stop=_abandoned.is_set)
+        finally:
+            runtime.close()
+    except BaseException as error:
+        _abandoned.set()  # the other groups stop too, without waiting for the parent to hear
+        raise PartFailed(_cause(error)) from error

@@ -8,7 +8,7 @@ import os
 import signal
 import threading
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from multiprocessing import get_context
 from typing import Any
 
@@ -20,6 +20,7 @@ from graphql_api import rebuild as rebuild_module
 from graphql_api.cli import main
 from graphql_api.rebuild import RebuildFailed, rebuild_read_models
 from graphql_api.runtime import Runtime
+from graphql_api.settings import Settings
 from projections.base import BINARY_ROWS, Writer
 from projections.replay import empty, rebuild, rebuild_group, replay, split
 from projections.runner import ProjectionRunner
@@ -426,14 +427,15 @@ def test_a_rebuild_whose_emptying_fails_leaves_the_read_models_as_they_were(
     def broken(*args: Any, **kwargs: Any) -> int:
         raise RuntimeError("the database refused the emptying")
 
-    tables = [t for p in runtime.projections for t in p.tables]
-    before = {t: sorted(rows(runtime, f"SELECT * FROM {t}"), key=repr) for t in tables}
+    before = _read_models(runtime)
     positions = runtime.runner.positions()
     monkeypatch.setattr("graphql_api.rebuild.empty", broken)
-    with pytest.raises(RebuildFailed, match="are as they were: RuntimeError: the database refused"):
+    with pytest.raises(
+        RebuildFailed, match="which are as they were: RuntimeError: the database refused"
+    ):
         rebuild_read_models(runtime, jobs=3)
     assert runtime.runner.positions() == positions
-    assert {t: sorted(rows(runtime, f"SELECT * FROM {t}"), key=repr) for t in tables} == before
+    assert _read_models(runtime) == before
 
 
 def test_bulk_rows_whose_values_are_not_of_their_columns_types_are_written_as_text(
@@ -514,55 +516,19 @@ def _read_models(runtime: Runtime) -> dict[str, list[tuple[Any, ...]]]:
     return {t: sorted(rows(runtime, f"SELECT * FROM {t}"), key=repr) for t in tables}
 
 
-@pytest.mark.parametrize("backend", ["postgres"])
-def test_a_rebuild_whose_other_process_is_killed_fails_with_a_message_and_can_be_run_again(
-    runtime: Runtime, played: tuple[World, Any], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The process that is killed is still starting; this one, rebuilding its own group in small
-    batches, stops after the batch in which it learns of it."""
-    before = _read_models(runtime)
-    head = runtime.council.log_position()
-    here = max(split(runtime.projections, 2), key=lambda g: sum(p.rebuild_cost for p in g))
-    monkeypatch.setattr("projections.replay.REBUILD_BATCH_SIZE", 5)
-    already = set(multiprocessing.active_children())
-    outcome: list[BaseException] = []
-
-    def rebuilding() -> None:
-        try:
-            rebuild_read_models(runtime, jobs=2)
-        except BaseException as error:  # handed to the test's thread
-            outcome.append(error)
-
-    thread = threading.Thread(target=rebuilding)
-    thread.start()
-    while not (started := set(multiprocessing.active_children()) - already):
-        assert thread.is_alive(), "the rebuild ended before it started another process"
-        threading.Event().wait(0.001)
-    for child in started:  # still starting: it has rebuilt nothing yet
-        assert child.pid is not None
-        os.kill(child.pid, signal.SIGKILL)
-    thread.join()
-    assert len(outcome) == 1
-    assert isinstance(outcome[0], RebuildFailed), outcome
-    message = str(outcome[0])
-    assert "a process of the rebuild ended abruptly" in message
-    assert "part-built until a rebuild succeeds: run it again" in message
-    positions = runtime.runner.positions()
-    assert all(positions[p.name] < head for p in here), positions
-
-    rebuild_read_models(runtime, jobs=2)
-    assert _read_models(runtime) == before
+def _own_group(runtime: Runtime) -> list[Any]:
+    """The group a two-process rebuild keeps in the calling process."""
+    return max(split(runtime.projections, 2), key=lambda g: sum(p.rebuild_cost for p in g))
 
 
-@pytest.mark.parametrize("backend", ["postgres"])
-def test_a_rebuild_whose_own_group_fails_names_it_and_stops_the_others(
-    runtime: Runtime, played: tuple[World, Any], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The group this process rebuilds fails (the other processes import their own, unbroken
-    rebuild_group); the others are told to stop, and the error names the failed read models."""
-    before = _read_models(runtime)
-    here = max(split(runtime.projections, 2), key=lambda g: sum(p.rebuild_cost for p in g))
-    signals: list[Any] = []  # the events the rebuild shares with its other processes
+def _other_group(runtime: Runtime) -> list[Any]:
+    return next(g for g in split(runtime.projections, 2) if g != _own_group(runtime))
+
+
+def _record_signals(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """The events a rebuild shares with its other processes (emptied, abandoned), as it makes
+    them."""
+    signals: list[Any] = []
     spawn = get_context("spawn")
 
     class Recorded:
@@ -573,10 +539,142 @@ def test_a_rebuild_whose_own_group_fails_names_it_and_stops_the_others(
             signals.append(spawn.Event())
             return signals[-1]
 
+    monkeypatch.setattr(rebuild_module, "get_context", lambda method: Recorded())
+    return signals
+
+
+@pytest.mark.parametrize("backend", ["postgres"])
+def test_a_rebuild_whose_other_process_is_killed_fails_with_a_message_and_can_be_run_again(
+    runtime: Runtime, played: tuple[World, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The other process is killed while it starts; this one hears of it before it empties the
+    read models, and stops after the first of its small batches."""
+    before = _read_models(runtime)
+    head = runtime.council.log_position()
+    monkeypatch.setattr("projections.replay.REBUILD_BATCH_SIZE", 5)
+    signals = _record_signals(monkeypatch)
+    already = set(multiprocessing.active_children())
+    about_to_empty, killed = threading.Event(), threading.Event()
+    real_empty = rebuild_module._empty
+
+    def emptying(runtime: Runtime, head: int) -> None:
+        about_to_empty.set()
+        assert killed.wait(60)
+        real_empty(runtime, head)
+
+    monkeypatch.setattr(rebuild_module, "_empty", emptying)
+    outcome: list[BaseException] = []
+
+    def rebuilding() -> None:
+        try:
+            rebuild_read_models(runtime, jobs=2)
+        except BaseException as error:  # handed to the test's thread
+            outcome.append(error)
+
+    thread = threading.Thread(target=rebuilding)
+    thread.start()
+    assert about_to_empty.wait(60)
+    for child in set(multiprocessing.active_children()) - already:
+        assert child.pid is not None
+        os.kill(child.pid, signal.SIGKILL)
+    assert signals[1].wait(60), "the other processes were told to stop"
+    killed.set()
+    thread.join()
+    assert len(outcome) == 1
+    assert isinstance(outcome[0], RebuildFailed), outcome
+    names = ", ".join(p.name for p in _other_group(runtime))
+    assert str(outcome[0]) == (
+        f"rebuilding the read models {names} failed: a process of the rebuild ended abruptly."
+        " Every read model was emptied, and they stay part-built until a rebuild succeeds: run"
+        " it again"
+    )
+    positions = runtime.runner.positions()
+    assert all(positions[p.name] == 5 for p in _own_group(runtime)), positions
+    assert head > 5
+
+    monkeypatch.undo()
+    rebuild_read_models(runtime, jobs=2)
+    assert _read_models(runtime) == before
+
+
+@pytest.mark.parametrize("backend", ["postgres"])
+def test_a_rebuild_whose_other_process_fails_names_its_read_models_and_the_error_in_one_line(
+    runtime: Runtime, played: tuple[World, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The other process is given a schema with no read models in it: its first query fails, with
+    PostgreSQL's message of several lines."""
+    before = _read_models(runtime)
+    elsewhere = Settings.from_env(
+        {
+            "COUNCIL_DATABASE_URL": runtime.settings.database_url,
+            "COUNCIL_SCHEMA": "no_such_schema",
+            "COUNCIL_SECRET_KEY": runtime.settings.secret_key or "",
+        }
+    )
+    monkeypatch.setattr(runtime, "settings", elsewhere)  # only handed to the other process
+    with pytest.raises(RebuildFailed) as failed:
+        rebuild_read_models(runtime, jobs=2)
+    message = str(failed.value)
+    names = ", ".join(p.name for p in _other_group(runtime))
+    assert message.startswith(
+        f'rebuilding the read models {names} failed: UndefinedTable: relation "projection_tracking"'
+        " does not exist LINE 1: "
+    ), message
+    assert "\n" not in message
+    assert message.endswith("part-built until a rebuild succeeds: run it again")
+    monkeypatch.undo()
+    rebuild_read_models(runtime, jobs=2)
+    assert _read_models(runtime) == before
+
+
+@pytest.mark.parametrize("backend", ["postgres"])
+def test_a_rebuild_process_stops_after_the_batch_in_which_it_is_told_to(
+    runtime: Runtime, played: tuple[World, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class ToldAfterItsFirstBatch:
+        asked = 0
+
+        def is_set(self) -> bool:  # asked once before the first batch, then after each
+            self.asked += 1
+            return self.asked > 1
+
+    monkeypatch.setattr("projections.replay.REBUILD_BATCH_SIZE", 5)
+    ready = get_context("spawn").Event()
+    ready.set()
+    monkeypatch.setattr(rebuild_module, "_emptied", ready)
+    monkeypatch.setattr(rebuild_module, "_abandoned", ToldAfterItsFirstBatch())
+    history = next(p for p in runtime.projections if p.name == "history")  # reads every event
+    empty(runtime.database, [history], runtime.council.recorder)
+    head = runtime.council.log_position()
+    assert rebuild_module._rebuild_part(runtime.settings, ["history"], head) == 5
+    assert runtime.runner.positions()["history"] == 5 < head
+
+
+def test_a_group_that_fails_tells_the_others_to_stop() -> None:
+    abandoned = get_context("spawn").Event()
+    done = rebuild_module._abandon_on_failure(abandoned)
+    finished: Future[int] = Future()
+    finished.set_result(7)
+    done(finished)
+    assert not abandoned.is_set()
+    failed: Future[int] = Future()
+    failed.set_exception(RuntimeError("lost"))
+    done(failed)
+    assert abandoned.is_set()
+
+
+@pytest.mark.parametrize("backend", ["postgres"])
+def test_a_rebuild_whose_own_group_fails_names_it_and_stops_the_others(
+    runtime: Runtime, played: tuple[World, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The group this process rebuilds fails (the other processes import their own, unbroken
+    rebuild_group); the others are told to stop, and the error names the failed read models."""
+    before = _read_models(runtime)
+    signals = _record_signals(monkeypatch)
+
     def broken(live: Any, runner: ProjectionRunner, head: int, **kwargs: Any) -> int:
         raise psycopg.errors.DiskFull("could not extend file: No space left on device")
 
-    monkeypatch.setattr(rebuild_module, "get_context", lambda method: Recorded())
     rebuild_read_models(runtime, jobs=2)
     emptied, abandoned = signals
     assert emptied.is_set()
@@ -586,7 +684,7 @@ def test_a_rebuild_whose_own_group_fails_names_it_and_stops_the_others(
     monkeypatch.setattr(rebuild_module, "rebuild_group", broken)
     with pytest.raises(RebuildFailed) as failed:
         rebuild_read_models(runtime, jobs=2)
-    names = ", ".join(p.name for p in here)
+    names = ", ".join(p.name for p in _own_group(runtime))
     assert f"rebuilding the read models {names} failed: DiskFull: could not extend" in str(
         failed.value
     )
@@ -615,7 +713,16 @@ def test_council_project_says_in_one_line_that_a_rebuild_failed(
     assert out.err.strip().splitlines() == [
         "council: project: rebuilding the read models "
         + ", ".join(p.name for p in runtime.projections)
-        + " failed: OSError: disk I/O error. The read models stay part-built until a rebuild"
-        " succeeds: run it again"
+        + " failed: OSError: disk I/O error. Every read model was emptied, and they stay"
+        " part-built until a rebuild succeeds: run it again"
     ]
     assert "read models rebuilt" not in out.out
+    assert "Traceback" not in out.out
+
+    monkeypatch.setenv("COUNCIL_LOG_LEVEL", "debug")
+    assert main(["project", "--rebuild"]) == 1
+    out = capsys.readouterr()
+    assert len(out.err.strip().splitlines()) == 1
+    assert "rebuild failed" in out.out
+    assert "Traceback" in out.out
+    assert "OSError: disk I/O error" in out.out
