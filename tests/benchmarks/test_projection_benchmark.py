@@ -624,15 +624,26 @@ def read_rate(council: Council, *, decode: bool, page: int = READ_PAGE) -> float
     return count / (time.perf_counter() - started)
 
 
-def rebuild_rate(runtime: Runtime, *, jobs: int) -> float:
-    """Events of log a second, emptying every read model and projecting the whole log again, in
-    ``jobs`` processes (as `council project --rebuild --jobs` does)."""
+@dataclass(frozen=True)
+class Rebuilt:
+    rate: float  # events of log a second
+    seconds: float
+    python_cpu: float  # CPU-seconds of this process and the rebuild's other processes
+
+
+def rebuild_rate(runtime: Runtime, *, jobs: int) -> Rebuilt:
+    """Empty every read model and project the whole log again, in ``jobs`` processes (as
+    `council project --rebuild --jobs` does)."""
     events = runtime.council.log_position()
+    before = os.times()
     started = time.perf_counter()
     applied = rebuild_read_models(runtime, jobs=jobs)
     seconds = time.perf_counter() - started
+    after = os.times()
     assert applied == events * len(runtime.projections)
-    return events / seconds
+    # The pool's processes have been waited for: their CPU time is in the children's figures.
+    cpu = sum(after[:4]) - sum(before[:4])
+    return Rebuilt(events / seconds, seconds, cpu)
 
 
 @dataclass
@@ -814,10 +825,18 @@ class Figures:
     seed_seconds: float
     raw: list[float]
     decoded: list[float]
-    rebuilt: list[float]  # in JOBS processes, as `council project --rebuild` does here
-    rebuilt_alone: list[float]  # in one process
+    rebuilds: list[Rebuilt]  # in JOBS processes, as `council project --rebuild` does here
+    rebuilds_alone: list[Rebuilt]  # in one process
     catching_up: LagRun
     lag: LagRun
+
+    @property
+    def rebuilt(self) -> list[float]:
+        return [r.rate for r in self.rebuilds]
+
+    @property
+    def rebuilt_alone(self) -> list[float]:
+        return [r.rate for r in self.rebuilds_alone]
 
     @property
     def ratio(self) -> float:
@@ -867,6 +886,10 @@ def _report(f: Figures, url: str) -> str:
     server = row[0] if row else "?"
     load = os.getloadavg()[0]
     lag, early = f.lag, f.catching_up
+    cpus = os.cpu_count() or 1
+    wall = statistics.median(r.seconds for r in f.rebuilds)
+    python = statistics.median(r.python_cpu for r in f.rebuilds)
+    python_alone = statistics.median(r.python_cpu for r in f.rebuilds_alone)
     p99 = lag.percentile(99)
     audit = (
         f"its first {early.audit_caught_up:.0f} s"
@@ -879,7 +902,7 @@ def _report(f: Figures, url: str) -> str:
             "",
             f"Command: `{COMMAND}` (tests/benchmarks/test_projection_benchmark.py), run on"
             f" {date.today().isoformat()}: Python {platform.python_version()},"
-            f" PostgreSQL {server}, {os.cpu_count()} CPUs (load average {load:.1f} at the end;"
+            f" PostgreSQL {server}, {cpus} CPUs (load average {load:.1f} at the end;"
             " the machine is shared).",
             "",
             f"A fresh schema seeded with {f.events:,} events in {f.seed_seconds:.0f} s:"
@@ -926,16 +949,25 @@ def _report(f: Figures, url: str) -> str:
             " (each read model's `rebuild_cost`, measured on this seed): the command's own"
             " process rebuilds the costliest group (history and the light read models), the"
             " others start while it empties the tables; each reads and decodes only the events"
-            " its read models handle (assessments and catalogue: 73% of them). With 2 processes"
-            " on 2 CPUs the rebuild is bound by CPU: of about 18 CPU-seconds, the database"
-            " server spends 7 (writing rows and WAL, building indexes, the full-text ones above"
-            " all, and reading the log), the two Python processes the rest. In the group with"
-            " history, which ends last, the history handlers take about a quarter of the time,"
-            " decoding events a quarter, reading the log a fifth, writing rows a sixth. Rebuilt"
-            " alone, each read model took (seconds, reading only its own events): history 6.8,"
-            " assessments 4.6, catalogue 3.0, comments 1.2, joint positions 0.8, rounds 0.3,"
-            " reports 0.2, directory 0.2. Runs of this benchmark on 2026-12-01 gave a ratio of"
-            " 0.23 to 0.27: the margin is small where the database server shares the CPUs."
+            " its read models handle (assessments and catalogue: 73% of them). With"
+            f" {JOBS} processes on {cpus} CPUs a rebuild took a median of {wall:.1f} s, in which"
+            f" its Python processes used {python:.1f} CPU-seconds, {python / (wall * cpus):.0%}"
+            f" of the CPUs' time ({python_alone:.1f} in one process: the second one reads and"
+            " decodes again most of what the first does); the database server (reading the log,"
+            " writing rows and WAL, building indexes, the full-text ones above all) used most of"
+            " the rest: about 9 CPU-seconds, read from its processes during rebuilds of this seed"
+            " on 2026-12-01. The rebuild is bound by CPU. Profiled that day, the process that"
+            " rebuilds history, which ends last, spent about 40% of its time in the handlers"
+            " (history's most of it), 27% decoding events, 17% reading the log and 14% writing"
+            " rows. Rebuilt alone the same day, each read model took (seconds, reading only its"
+            " own events): history 9.6, assessments 6.7, catalogue 4.2, comments 1.6, joint"
+            " positions 1.1, rounds 0.4, reports 0.2, directory 0.2. The ratio depends on the"
+            " machine as well as on the code, as the raw read is mostly the database server's"
+            " work and the rebuild mostly Python's: on 2026-12-01 the same code gave 0.23 to"
+            " 0.27 on one machine (raw read about 100,000 events/s) and 0.21 to 0.22 on another,"
+            " where each read model took about 1.4 times as long to rebuild and whose raw read ranged from 56,000 to"
+            " 105,000 events/s between repetitions of one run. The margin is small where the"
+            " database server shares the CPUs."
             " What brought the rebuild from 0.16 to this, in the order it was done: reading each"
             " batch without the window's end in the query (PostgreSQL, without statistics of a"
             " newly written log, planned the bounded query as a sort of the whole rest of the"
