@@ -161,6 +161,8 @@ def cmd_project(settings: Settings, args: argparse.Namespace) -> int:
         if args.rebuild:
             from graphql_api.rebuild import RebuildFailed, rebuild_read_models
 
+            # Stopped (SIGTERM, as by `docker stop`) like Ctrl-C: its other processes stop too.
+            previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
             try:
                 rebuild_read_models(runtime, jobs=args.jobs)
             except RebuildFailed as error:
@@ -168,6 +170,15 @@ def cmd_project(settings: Settings, args: argparse.Namespace) -> int:
                 structlog.get_logger("council.project").debug("rebuild failed", exc_info=error)
                 print(f"council: project: {error}", file=sys.stderr)
                 return 1
+            except KeyboardInterrupt:
+                print(
+                    "council: project: the rebuild was stopped; the read models may be"
+                    " part-built until a rebuild succeeds: run it again",
+                    file=sys.stderr,
+                )
+                return 130
+            finally:
+                signal.signal(signal.SIGTERM, previous)
             print(f"read models rebuilt from the log, up to log position {_reached(runtime)}")
             return 0
         if args.once:

@@ -8,12 +8,14 @@ outset, which prepare (a fresh interpreter, its imports and connections) while t
 the read models, and begin once it has. SQLite has a single writer, so it is rebuilt in one
 process. A group that fails stops the others at the end of their batch and leaves the read models
 part-built; the rebuild fails with ``RebuildFailed``, which says so (run it again: a rebuild starts
-from empty tables).
+from empty tables). An interrupted rebuild stops the others the same way; the other processes of
+one that is killed end on their own.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -28,8 +30,6 @@ from projections.runner import ProjectionRunner
 
 # Beyond a few groups each process spends most of its time reading the log the others read too.
 MAX_DEFAULT_JOBS = 4
-# How often a process waiting for the emptying checks that the one doing it is still there.
-PARENT_CHECK_SECONDS = 1.0
 
 
 def default_jobs() -> int:
@@ -71,49 +71,59 @@ def rebuild_read_models(runtime: Runtime, *, jobs: int | None = None) -> int:
             raise _part_built([(runtime.projections, error)]) from error
     here = max(groups, key=lambda group: sum(p.rebuild_cost for p in group))
     elsewhere = [group for group in groups if group is not here]
-    # Spawned, not forked: a child starts without the parent's connections and threads.
-    context = get_context("spawn")
-    emptied, abandoned = context.Event(), context.Event()
-    with ProcessPoolExecutor(
-        max_workers=len(elsewhere),
-        mp_context=context,
-        initializer=_child_started,
-        initargs=(emptied, abandoned),
-    ) as pool:
+    failures: list[tuple[list[Projection], Exception]] = []
+    moved = 0
+    try:
+        # Spawned, not forked: a child starts without the parent's connections and threads.
+        context = get_context("spawn")
+        emptied, abandoned = context.Event(), context.Event()
+        pool = ProcessPoolExecutor(
+            max_workers=len(elsewhere),
+            mp_context=context,
+            initializer=_child_started,
+            initargs=(emptied, abandoned),
+        )
+    except Exception as error:
+        raise _as_they_were(error) from error
+    with pool:
         parts: dict[Future[int], list[Projection]] = {}
         try:
             for group in elsewhere:
                 part = pool.submit(_rebuild_part, runtime.settings, [p.name for p in group], head)
                 part.add_done_callback(_abandon_on_failure(abandoned))
                 parts[part] = group
-            if abandoned.is_set():  # a process failed before anything was emptied
-                cause = next(e for p in parts if p.done() and (e := p.exception()) is not None)
-                raise _as_they_were(cause) from cause
             _empty(runtime, head)
-        except BaseException:
-            abandoned.set()
-            raise
-        finally:
-            emptied.set()
-        failures: list[tuple[list[Projection], BaseException]] = []
-        moved = 0
-        try:
-            moved = rebuild_group(
-                runtime.database, _runner(runtime, here), head, stop=abandoned.is_set
-            )
         except BaseException as error:
             abandoned.set()
-            if not isinstance(error, Exception):
+            if isinstance(error, RebuildFailed) or not isinstance(error, Exception):
                 raise
-            failures.append((here, error))
-        for part, group in parts.items():
+            raise _as_they_were(error) from error
+        finally:
+            emptied.set()
+        try:
             try:
-                moved += part.result()
+                moved = rebuild_group(
+                    runtime.database, _runner(runtime, here), head, stop=abandoned.is_set
+                )
             except Exception as error:
-                failures.append((group, error))
-        if failures:
-            raise _part_built(failures) from failures[0][1]
-        return moved
+                abandoned.set()
+                failures.append((here, error))
+            for part, group in parts.items():
+                try:
+                    moved += part.result()
+                except Exception as error:
+                    failures.append((group, error))
+        except BaseException:  # interrupted: the other processes stop after their batch
+            abandoned.set()
+            raise
+    if failures:
+        raise _part_built(failures) from _chained([error for _, error in failures])
+    return moved
+
+
+def _chained(errors: list[Exception]) -> Exception:
+    """What a rebuild's error is raised from: each process's error, with its traceback."""
+    return errors[0] if len(errors) == 1 else ExceptionGroup("the groups that failed", errors)
 
 
 def _abandon_on_failure(abandoned: Event) -> Callable[[Future[int]], None]:
@@ -140,7 +150,7 @@ def _as_they_were(error: BaseException) -> RebuildFailed:
     )
 
 
-def _part_built(failures: list[tuple[list[Projection], BaseException]]) -> RebuildFailed:
+def _part_built(failures: list[tuple[list[Projection], Exception]]) -> RebuildFailed:
     names = ", ".join(p.name for group, _ in failures for p in group)
     causes = "; ".join(dict.fromkeys(_cause(error) for _, error in failures))
     return RebuildFailed(
@@ -172,6 +182,17 @@ _abandoned: Event | None = None
 def _child_started(emptied: Event, abandoned: Event) -> None:
     global _emptied, _abandoned  # what the pool hands each child as it starts
     _emptied, _abandoned = emptied, abandoned
+    threading.Thread(target=_exit_when_parent_gone, daemon=True).start()
+
+
+def _exit_when_parent_gone(exit: Callable[[int], object] = os._exit) -> None:
+    """In a child, for its whole life: end it when the process that started it is gone (killed,
+    say), rather than let it rebuild, then wait for work, with no one to report to. A batch it
+    was in the middle of is rolled back with its connection."""
+    parent = parent_process()
+    if parent is not None:
+        parent.join()
+    exit(1)
 
 
 def _rebuild_part(settings: Settings, names: list[str], head: int) -> int:
@@ -183,11 +204,7 @@ def _rebuild_part(settings: Settings, names: list[str], head: int) -> int:
         runtime = Runtime(settings)
         try:
             runner = _runner(runtime, [p for p in runtime.projections if p.name in names])
-            # Until the parent has emptied the read models, or has gone without saying so.
-            while not _emptied.wait(PARENT_CHECK_SECONDS):
-                parent = parent_process()
-                if parent is None or not parent.is_alive():
-                    return 0
+            _emptied.wait()  # or the parent failed to empty them (abandoned), or it is gone
             if _abandoned.is_set():
                 return 0
             return rebuild_group(runtime.database, runner, head, stop=_abandoned.is_set)

@@ -6,10 +6,14 @@ import gc
 import multiprocessing
 import os
 import signal
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from multiprocessing import get_context
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -422,11 +426,16 @@ def test_a_rebuild_pauses_the_cycle_collector_and_always_restores_it(
 def test_a_rebuild_whose_emptying_fails_leaves_the_read_models_as_they_were(
     runtime: Runtime, played: tuple[World, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The other processes wait for the emptying; when it fails they rebuild nothing."""
+    """The other processes wait for the emptying; when it fails they rebuild nothing, not even
+    the event the read models have not applied yet (PostgreSQL: no worker runs here)."""
 
     def broken(*args: Any, **kwargs: Any) -> int:
         raise RuntimeError("the database refused the emptying")
 
+    world, record = played
+    runtime.council.post_comment(
+        world.cso_b, subject_kind="assessment", subject_id=record.assessment_id, text="Fair."
+    )
     before = _read_models(runtime)
     positions = runtime.runner.positions()
     monkeypatch.setattr("graphql_api.rebuild.empty", broken)
@@ -476,39 +485,77 @@ def test_a_bulk_number_too_large_for_its_column_is_refused_not_cut_down(
             writer.insert("bulk_range", ("large", "small"), rows)
 
 
-def test_a_rebuild_process_whose_parent_is_gone_rebuilds_nothing(
-    runtime: Runtime, played: tuple[World, Any], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A process waiting for the emptying gives up when the process that was to do it is gone
-    (here: there is none), rather than waiting forever."""
-    monkeypatch.setattr(rebuild_module, "PARENT_CHECK_SECONDS", 0.05)
-    monkeypatch.setattr(rebuild_module, "parent_process", lambda: None)
-    never = get_context("spawn")
-    monkeypatch.setattr(rebuild_module, "_emptied", never.Event())
-    monkeypatch.setattr(rebuild_module, "_abandoned", never.Event())
-    positions = runtime.runner.positions()
-    head = runtime.council.log_position()
-    assert rebuild_module._rebuild_part(runtime.settings, ["rounds"], head) == 0
-    assert runtime.runner.positions() == positions
-
-
-def test_catching_up_stops_where_a_batch_left_the_projection_when_asked_to(
+@pytest.mark.parametrize("backend", ["postgres"])
+def test_the_other_processes_of_a_rebuild_end_when_the_command_is_killed(
     runtime: Runtime, played: tuple[World, Any]
 ) -> None:
-    head = runtime.council.log_position()
-    rounds = next(p for p in runtime.projections if p.name == "rounds")
-    empty(runtime.database, [rounds], runtime.council.recorder)
-    asked: list[int] = []
+    """`council project --rebuild` is killed as soon as it has started its other process: that
+    one ends on its own, rather than wait forever for the emptying."""
+    env = {
+        **os.environ,
+        "COUNCIL_DATABASE_URL": runtime.settings.database_url,
+        "COUNCIL_SCHEMA": runtime.settings.schema,
+        "COUNCIL_SECRET_KEY": runtime.settings.secret_key or "",
+    }
+    command = subprocess.Popen(
+        [sys.executable, "-m", "graphql_api.cli", "project", "--rebuild", "--jobs", "2"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        children = _eventually(lambda: _children_of(command.pid))
+    finally:
+        command.kill()
+        command.wait()
+    assert children, "the command started no other process"
+    assert _eventually(lambda: not any(_running(pid) for pid in children)), children
 
-    def stop() -> bool:
-        asked.append(runtime.runner.positions()["rounds"])
-        return len(asked) == 2
 
-    moved = runtime.runner.catch_up(rounds, batch_size=10, stop=stop)
-    assert moved == 20 == runtime.runner.positions()["rounds"]
-    assert asked == [10, 20]
-    assert runtime.runner.catch_up(rounds, batch_size=10, stop=lambda: False) == head - 20
-    assert runtime.runner.positions()["rounds"] == head
+def _eventually(probe: Any, limit: float = 60.0) -> Any:
+    """What ``probe`` answers, once it answers something true (or after ``limit`` seconds)."""
+    deadline = time.monotonic() + limit
+    while not (answer := probe()) and time.monotonic() < deadline:
+        time.sleep(0.005)
+    return answer
+
+
+def _children_of(pid: int) -> set[int]:
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and _stat(int(entry.name))[1:2] == [str(pid)]:
+            found.add(int(entry.name))
+    return found
+
+
+def _running(pid: int) -> bool:
+    return _stat(pid)[:1] not in ([], ["Z"])  # gone, or a zombie no one has reaped
+
+
+def _stat(pid: int) -> list[str]:
+    """State and parent of a process, as /proc gives them ([] when it is gone)."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return []
+    return text.rsplit(")", 1)[1].split()[:2]
+
+
+def test_a_rebuild_process_ends_itself_once_the_process_that_started_it_is_gone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    waited, ended = [], []
+
+    class Parent:
+        def join(self) -> None:
+            waited.append(True)
+
+    monkeypatch.setattr(rebuild_module, "parent_process", Parent)
+    rebuild_module._exit_when_parent_gone(ended.append)
+    assert (waited, ended) == ([True], [1])
+    monkeypatch.setattr(rebuild_module, "parent_process", lambda: None)
+    rebuild_module._exit_when_parent_gone(ended.append)
+    assert ended == [1, 1]
 
 
 def _read_models(runtime: Runtime) -> dict[str, list[tuple[Any, ...]]]:
@@ -547,8 +594,8 @@ def _record_signals(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
 def test_a_rebuild_whose_other_process_is_killed_fails_with_a_message_and_can_be_run_again(
     runtime: Runtime, played: tuple[World, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The other process is killed while it starts; this one hears of it before it empties the
-    read models, and stops after the first of its small batches."""
+    """The other process is killed while it starts; this one, held before its emptying until it
+    has heard of it, stops after the first of its small batches."""
     before = _read_models(runtime)
     head = runtime.council.log_position()
     monkeypatch.setattr("projections.replay.REBUILD_BATCH_SIZE", 5)
@@ -691,8 +738,39 @@ def test_a_rebuild_whose_own_group_fails_names_it_and_stops_the_others(
     emptied, abandoned = signals
     assert emptied.is_set()
     assert abandoned.is_set(), "the other processes were told to stop"
+
+    def interrupted(live: Any, runner: ProjectionRunner, head: int, **kwargs: Any) -> int:
+        raise KeyboardInterrupt
+
+    signals.clear()
+    monkeypatch.setattr(rebuild_module, "rebuild_group", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        rebuild_read_models(runtime, jobs=2)
+    emptied, abandoned = signals
+    assert abandoned.is_set(), "the other processes were told to stop"
     monkeypatch.undo()
     rebuild_read_models(runtime, jobs=2)
+    assert _read_models(runtime) == before
+
+
+@pytest.mark.parametrize("backend", ["postgres"])
+def test_a_rebuild_that_cannot_start_its_processes_leaves_the_read_models_as_they_were(
+    runtime: Runtime, played: tuple[World, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class NoProcesses(ProcessPoolExecutor):
+        def submit(self, *args: Any, **kwargs: Any) -> Any:
+            raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    before = _read_models(runtime)
+    positions = runtime.runner.positions()
+    monkeypatch.setattr(rebuild_module, "ProcessPoolExecutor", NoProcesses)
+    with pytest.raises(RebuildFailed) as failed:
+        rebuild_read_models(runtime, jobs=2)
+    assert str(failed.value) == (
+        "the rebuild failed before it emptied the read models, which are as they were:"
+        " BlockingIOError: [Errno 11] Resource temporarily unavailable"
+    )
+    assert runtime.runner.positions() == positions
     assert _read_models(runtime) == before
 
 
@@ -726,3 +804,25 @@ def test_council_project_says_in_one_line_that_a_rebuild_failed(
     assert "rebuild failed" in out.out
     assert "Traceback" in out.out
     assert "OSError: disk I/O error" in out.out
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_council_project_stopped_during_a_rebuild_says_so_and_puts_back_its_signal_handler(
+    runtime: Runtime,
+    played: tuple[World, Any],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: Any,
+) -> None:
+    def stopped(*args: Any, **kwargs: Any) -> int:
+        os.kill(os.getpid(), signal.SIGTERM)  # as `docker stop` does
+        raise AssertionError("SIGTERM did not stop the rebuild")
+
+    monkeypatch.setenv("COUNCIL_DATABASE_URL", runtime.settings.database_url)
+    monkeypatch.setattr(rebuild_module, "rebuild_group", stopped)
+    handler = signal.getsignal(signal.SIGTERM)
+    assert main(["project", "--rebuild"]) == 130
+    assert capsys.readouterr().err.strip().splitlines() == [
+        "council: project: the rebuild was stopped; the read models may be part-built until a"
+        " rebuild succeeds: run it again"
+    ]
+    assert signal.getsignal(signal.SIGTERM) is handler
