@@ -558,6 +558,25 @@ def test_a_rebuild_process_ends_itself_once_the_process_that_started_it_is_gone(
     assert ended == [1, 1]
 
 
+def test_catching_up_stops_where_a_batch_left_the_projection_when_asked_to(
+    runtime: Runtime, played: tuple[World, Any]
+) -> None:
+    head = runtime.council.log_position()
+    rounds = next(p for p in runtime.projections if p.name == "rounds")
+    empty(runtime.database, [rounds], runtime.council.recorder)
+    asked: list[int] = []
+
+    def stop() -> bool:
+        asked.append(runtime.runner.positions()["rounds"])
+        return len(asked) == 2
+
+    moved = runtime.runner.catch_up(rounds, batch_size=10, stop=stop)
+    assert moved == 20 == runtime.runner.positions()["rounds"]
+    assert asked == [10, 20]
+    assert runtime.runner.catch_up(rounds, batch_size=10, stop=lambda: False) == head - 20
+    assert runtime.runner.positions()["rounds"] == head
+
+
 def _read_models(runtime: Runtime) -> dict[str, list[tuple[Any, ...]]]:
     tables = [t for p in runtime.projections for t in p.tables]
     return {t: sorted(rows(runtime, f"SELECT * FROM {t}"), key=repr) for t in tables}
