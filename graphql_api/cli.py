@@ -10,7 +10,10 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+import psycopg
 import structlog
+from eventsourcing.persistence import InterfaceError as PersistenceInterfaceError
+from eventsourcing.persistence import OperationalError as PersistenceOperationalError
 
 from domain.errors import DomainError
 from domain.values import Actor
@@ -534,6 +537,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except (DomainError, ValueError) as error:
         print(f"council: {error}", file=sys.stderr)
+        return 1
+    except (
+        PersistenceOperationalError,
+        PersistenceInterfaceError,
+        psycopg.OperationalError,
+    ) as error:
+        # The database cannot be reached (or went away): the reason, on one line.
+        print(f"council: database: {' '.join(str(error).split())}", file=sys.stderr)
         return 1
     return result
 

@@ -845,3 +845,14 @@ def test_council_project_stopped_during_a_rebuild_says_so_and_puts_back_its_sign
         " rebuild succeeds: run it again"
     ]
     assert signal.getsignal(signal.SIGTERM) is handler
+
+
+def test_council_says_in_one_line_that_its_database_cannot_be_reached(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    monkeypatch.setenv("COUNCIL_DATABASE_URL", f"sqlite:///{tmp_path / 'missing' / 'council.db'}")
+    for command in (["project", "--once"], ["project", "--rebuild"]):
+        assert main(command) == 1
+        assert capsys.readouterr().err.strip().splitlines() == [
+            "council: database: unable to open database file"
+        ]
