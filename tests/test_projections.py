@@ -582,6 +582,12 @@ def _read_models(runtime: Runtime) -> dict[str, list[tuple[Any, ...]]]:
     return {t: sorted(rows(runtime, f"SELECT * FROM {t}"), key=repr) for t in tables}
 
 
+def _rebuild_restores(runtime: Runtime, before: dict[str, list[tuple[Any, ...]]]) -> None:
+    """After a failed rebuild, one that succeeds gives back the read models as they were."""
+    rebuild_read_models(runtime, jobs=2)
+    assert _read_models(runtime) == before
+
+
 def _own_group(runtime: Runtime) -> list[Any]:
     """The group a two-process rebuild keeps in the calling process."""
     return max(split(runtime.projections, 2), key=lambda g: sum(p.rebuild_cost for p in g))
@@ -659,8 +665,7 @@ def test_a_rebuild_whose_other_process_is_killed_fails_with_a_message_and_can_be
     assert head > 5
 
     monkeypatch.undo()
-    rebuild_read_models(runtime, jobs=2)
-    assert _read_models(runtime) == before
+    _rebuild_restores(runtime, before)
 
 
 @pytest.mark.parametrize("backend", ["postgres"])
@@ -689,8 +694,7 @@ def test_a_rebuild_whose_other_process_fails_names_its_read_models_and_the_error
     assert "\n" not in message
     assert message.endswith("part-built until a rebuild succeeds: run it again")
     monkeypatch.undo()
-    rebuild_read_models(runtime, jobs=2)
-    assert _read_models(runtime) == before
+    _rebuild_restores(runtime, before)
 
 
 @pytest.mark.parametrize("backend", ["postgres"])
@@ -768,8 +772,7 @@ def test_a_rebuild_whose_own_group_fails_names_it_and_stops_the_others(
     emptied, abandoned = signals
     assert abandoned.is_set(), "the other processes were told to stop"
     monkeypatch.undo()
-    rebuild_read_models(runtime, jobs=2)
-    assert _read_models(runtime) == before
+    _rebuild_restores(runtime, before)
 
 
 @pytest.mark.parametrize("backend", ["postgres"])

@@ -9,7 +9,7 @@ Run with ``make benchmark PYTEST_ARGS="-k projection"``. In one run, in a fresh 
 - it reads the raw notification log from start to end in pages (events/s), and again decoding each
   notification into its domain event;
 - it rebuilds every read model from the log as ``council project --rebuild`` does (in one process
-  per CPU, up to 4; ``graphql_api.rebuild``) and in one process (``projections.replay.rebuild``),
+  per CPU, up to 4; ``graphql_api.rebuild``) and in one process (``--jobs 1``),
   and reports the rate of log read, and its ratio to the raw read rate (target: at least 0.25);
 - under a steady write load (real ``Council`` commands: co-signatures and comments, at
   ``WRITE_RATE`` a second) with ``council project`` running as its own process, it measures the
@@ -926,7 +926,7 @@ def _report(f: Figures, url: str) -> str:
             f" --rebuild`, `graphql_api.rebuild`) | {_rate(f.rebuilt)} events/s | |",
             f"| rebuild ÷ raw read | {f.ratio:.2f} | ≥ 0.25: {_met(f.ratio >= 0.25)} |",
             f"| rebuild ÷ read with decoding | {f.decoded_ratio:.2f} | |",
-            f"| the same rebuild in one process (`--jobs 1`, `projections.replay.rebuild`) |"
+            f"| the same rebuild in one process (`--jobs 1`) |"
             f" {_rate(f.rebuilt_alone)} events/s | |",
             f"| one-process rebuild ÷ raw read | {f.alone_ratio:.2f} | |",
             f"| save-to-visible lag p50 / p95 / p99 | {lag.percentile(50):.1f} /"
