@@ -99,7 +99,8 @@ class CouncilRecorder(PostgresApplicationRecorder):
             " FROM {schema}.{table} WHERE notification_id > %s"
             " AND (topic IS NULL OR topic <> ALL(%s)) ORDER BY notification_id LIMIT %s"
         ).format(schema=Identifier(self.datastore.schema), table=Identifier(self.events_table_name))
-        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+        # In binary: the events' bytes come as they are stored, not spelled out in hex.
+        with self.datastore.get_connection() as conn, conn.cursor(binary=True) as curs:
             curs.execute(statement, (start, list(skip), limit), prepare=True)
             return [
                 Notification(

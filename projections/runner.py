@@ -311,8 +311,8 @@ def _select(
         return found, found[-1].id if found else plan.start
     limit = min(limit, plan.stop - plan.start)
     kinds = frozenset(type(p) for p in plan.group)
-    if isinstance(recorder, SkippingRecorder) and (skip := _skippable(kinds)):
-        found = recorder.select_notifications_skipping(plan.start, limit, skip)
+    if isinstance(recorder, SkippingRecorder):
+        found = recorder.select_notifications_skipping(plan.start, limit, _skippable(kinds))
         exhausted = len(found) < limit
     else:
         found = recorder.select_notifications(
