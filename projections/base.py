@@ -42,6 +42,11 @@ class Projection:
     # the benchmark's log, beyond reading and decoding the events it handles, which a group reads
     # once for all its members): what a rebuild in several processes balances.
     rebuild_cost: ClassVar[float] = 1.0
+    # Set on a part of a read model, which a rebuild in several processes may share out
+    # (projections.history_parts): the read model it is part of, and the one whose group it joins
+    # (as it reads the same events), if any.
+    part_of: ClassVar[str | None] = None
+    rebuilt_beside: ClassVar[str | None] = None
 
     def __init_subclass__(cls) -> None:
         super().__init_subclass__()

@@ -22,7 +22,7 @@ from eventsourcing.persistence import ApplicationRecorder, Mapper
 
 from projections.base import Projection
 from projections.db import Database, DatabaseUrl
-from projections.registry import all_projections
+from projections.registry import REBUILT_IN_PARTS, all_projections, part_names
 from projections.runner import REBUILD_BATCH_SIZE, ProjectionRunner, create_tables
 
 SAMPLE = 5
@@ -188,6 +188,11 @@ def empty(
         # The tracking rows first (by name), then the tables: the order a runner's batch takes
         # its locks in, so that a rebuild beside a running worker waits rather than deadlocks.
         cur.executemany("UPDATE projection_tracking SET position = 0 WHERE projection = ?", names)
+        # Parts left by a rebuild that did not end start again from the beginning, as new.
+        cur.executemany(
+            "DELETE FROM projection_tracking WHERE projection = ?",
+            [(name,) for name in part_names(projections)],
+        )
         if postgres:
             cur.execute(f"TRUNCATE {', '.join(tables)}")
             schema = live.url.read_schema
@@ -200,16 +205,76 @@ def empty(
     return head
 
 
+def reset_unfinished_parts(live: Database, projections: Sequence[Projection]) -> list[Projection]:
+    """Empty again, at position 0, those of ``projections`` that a rebuild in parts left
+    unfinished, and return them.
+
+    A rebuild that shares a read model out in parts (``projections.registry.REBUILT_IN_PARTS``)
+    gives each part a tracking row of its own, and deletes those rows when it sets the read
+    model's position at its end, or empties the read model again when it fails. Should the
+    rebuild die before either (killed, the machine lost), the rows remain: the read model holds
+    lines its parts wrote at a position of 0, which applying the log from there would write twice.
+    Its parts cannot carry on from where they stopped (they keep in memory what they learn), so
+    the read model starts again from empty. The caller keeps the read models from being applied
+    meanwhile: a worker holds their locks, which a rebuild in parts holds for its whole length.
+    """
+    names = part_names(projections)
+    if not names:
+        return []
+    marks = ", ".join("?" * len(names))
+    with live.transaction() as cur:
+        cur.execute(
+            f"SELECT projection FROM projection_tracking WHERE projection IN ({marks})",  # noqa: S608
+            tuple(names),
+        )
+        left = {str(name) for (name,) in cur.fetchall()}
+        unfinished = [
+            projection
+            for projection in projections
+            if any(part.name in left for part in REBUILT_IN_PARTS.get(projection.name, ()))
+        ]
+        if not unfinished:
+            return []
+        cur.executemany(
+            "UPDATE projection_tracking SET position = 0 WHERE projection = ?",
+            sorted((projection.name,) for projection in unfinished),
+        )
+        tables = [t for p in unfinished for t in (*p.tables, *p.search_tables())]
+        if live.engine == "postgres":
+            cur.execute(f"TRUNCATE {', '.join(tables)}")
+        else:
+            for table in tables:
+                cur.execute(f"DELETE FROM {table}")  # noqa: S608 - table names are our own
+        cur.executemany(
+            "DELETE FROM projection_tracking WHERE projection = ?", [(name,) for name in names]
+        )
+    return unfinished
+
+
 def split(projections: Sequence[Projection], parts: int) -> list[list[Projection]]:
     """The projections in at most ``parts`` groups of about the same ``rebuild_cost``: the
-    costliest first, each to the group that has the least so far."""
-    groups: list[list[Projection]] = [[] for _ in range(max(1, min(parts, len(projections))))]
+    costliest first, each to the group that has the least so far. A projection rebuilt beside
+    another (``rebuilt_beside``: it handles the same events, which a group reads once) goes with
+    it, the two weighed as one."""
+    names = {p.name for p in projections}
+    bundles: dict[str, list[Projection]] = {}
+    for projection in projections:
+        if projection.rebuilt_beside not in names:
+            bundles[projection.name] = [projection]
+    for projection in projections:
+        if projection.rebuilt_beside in names:
+            bundles[projection.rebuilt_beside].append(projection)
+    groups: list[list[Projection]] = [[] for _ in range(max(1, min(parts, len(bundles))))]
     costs = [0.0] * len(groups)
-    for projection in sorted(projections, key=lambda p: p.rebuild_cost, reverse=True):
+    for bundle in sorted(bundles.values(), key=_cost, reverse=True):
         lightest = costs.index(min(costs))
-        groups[lightest].append(projection)
-        costs[lightest] += projection.rebuild_cost
+        groups[lightest].extend(bundle)
+        costs[lightest] += _cost(bundle)
     return [group for group in groups if group]
+
+
+def _cost(projections: Sequence[Projection]) -> float:
+    return sum(p.rebuild_cost for p in projections)
 
 
 @contextmanager

@@ -29,6 +29,7 @@ from projections.audit.keeper import (
 )
 from projections.audit.log import AuditLog
 from projections.base import Projection
+from projections.replay import reset_unfinished_parts
 from projections.runner import ProjectionRunner
 
 log = structlog.get_logger("council.project")
@@ -95,6 +96,7 @@ class Supervisor:
                 for projection in self.projections:
                     if projection not in held and self._try_lock(conn, projection):
                         log.info("projection runner active", projection=projection.name)
+                        self._start_again_if_unfinished(projection)
                         held.append(projection)
                 return held
 
@@ -116,6 +118,16 @@ class Supervisor:
                             "SELECT pg_advisory_unlock(%s)",
                             (advisory_key(self.schema, projection.name),),
                         )
+
+    def _start_again_if_unfinished(self, projection: Projection) -> None:
+        """A read model that a rebuild in parts left part-built (it died before its end) is
+        emptied, to be applied again from the start: the lock just taken keeps others off it."""
+        for reset in reset_unfinished_parts(self.runner.database, [projection]):
+            log.warning(
+                "read model left part-built by a rebuild that did not end: applying the log to it"
+                " again from the start",
+                projection=reset.name,
+            )
 
     def _try_lock(self, conn: psycopg.Connection[Any], projection: Projection) -> bool:
         key = advisory_key(self.schema, projection.name)

@@ -12,22 +12,36 @@ import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from datetime import UTC, datetime
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import psycopg
 import pytest
 from eventsourcing.persistence import Notification
 
+from domain.organisation import Organisation
+from domain.values import SYSTEM_ACTOR_ID, Actor
 from graphql_api import rebuild as rebuild_module
 from graphql_api.cli import main
 from graphql_api.rebuild import RebuildFailed, rebuild_read_models
 from graphql_api.runtime import Runtime
 from graphql_api.settings import Settings
 from projections.base import BINARY_ROWS, Writer
-from projections.replay import empty, rebuild, rebuild_group, replay, split
+from projections.history_parts import HistoryPart
+from projections.registry import in_parts
+from projections.replay import (
+    empty,
+    rebuild,
+    rebuild_group,
+    replay,
+    reset_unfinished_parts,
+    split,
+)
 from projections.runner import ProjectionRunner
+from projections.worker import Supervisor, advisory_key
 from tests.scenario import World, build_world, play_round
 
 
@@ -322,6 +336,161 @@ def test_a_rebuild_is_shared_between_processes_by_the_cost_of_each_read_model(
     assert len(split(projections, 50)) == len(projections), "never more groups than read models"
 
 
+def _organisation(actor: Actor) -> UUID:
+    assert actor.organisation_id is not None
+    return actor.organisation_id
+
+
+def test_the_history_rebuilt_in_two_parts_writes_what_it_writes_whole(runtime: Runtime) -> None:
+    """An organisation renamed before it co-signs shows that each part learns what its lines name
+    from the other's events: the assessments' part gives the name it had at each line."""
+    world = build_world(runtime.council)
+    organisation: Organisation = runtime.council.repository.get(_organisation(world.cso_b))
+    organisation.rename(name="Renamed Centre", actor_id=SYSTEM_ACTOR_ID, at=datetime.now(UTC))
+    runtime.council.save(organisation)
+    play_round(world)
+    runtime.runner.catch_up()
+    history = next(p for p in runtime.projections if p.name == "history")
+    whole = {t: sorted(rows(runtime, f"SELECT * FROM {t}"), key=repr) for t in history.tables}
+    assert any("Renamed Centre co-signed" in str(row) for row in whole["history"])
+
+    parts = [p for p in in_parts(runtime.projections) if isinstance(p, HistoryPart)]
+    assert [p.name for p in parts] == ["history/assessments", "history/rest"]
+    written = [event_class for p in parts for event_class in p.writes]
+    assert sorted(map(str, written)) == sorted(map(str, history.handlers)), "each once"
+    for part in parts:
+        assert part.learns_from <= set(history.handlers) - part.writes
+
+    head = empty(runtime.database, [history], runtime.council.recorder)
+    council = runtime.council
+    for part in parts:  # one after the other: each reads only its own tracking row
+        ProjectionRunner(runtime.database, council.recorder, council.mapper, [part]).catch_up(
+            until=head
+        )
+    assert {t: sorted(rows(runtime, f"SELECT * FROM {t}"), key=repr) for t in history.tables} == (
+        whole
+    )
+
+
+def test_a_part_of_the_history_is_rebuilt_from_the_start_of_the_log_only(
+    runtime: Runtime, played: tuple[World, Any]
+) -> None:
+    part = next(p for p in in_parts(runtime.projections) if p.name == "history/rest")
+    runner = ProjectionRunner(
+        runtime.database, runtime.council.recorder, runtime.council.mapper, [part]
+    )
+    with runtime.database.transaction() as cur:
+        cur.execute(
+            "INSERT INTO projection_tracking (projection, position) VALUES (?, 3)", (part.name,)
+        )
+    with pytest.raises(RuntimeError, match="rebuilt from the start of the log only"):
+        runner.run_batch([part])
+
+
+def _left_in_parts(runtime: Runtime) -> int:
+    """The history as a rebuild in parts leaves it when killed: emptied, at position 0, one part
+    at the head of the log and the other halfway. Returns the head."""
+    history = next(p for p in runtime.projections if p.name == "history")
+    head = empty(runtime.database, [history], runtime.council.recorder)
+    council = runtime.council
+    for part, until in zip(in_parts([history]), (head, head // 2), strict=True):
+        runner = ProjectionRunner(runtime.database, council.recorder, council.mapper, [part])
+        runner.catch_up(until=until)
+    assert runtime.runner.positions()["history"] == 0
+    assert rows(runtime, "SELECT COUNT(*) FROM history")[0][0] > 0
+    return head
+
+
+def test_a_read_model_a_rebuild_in_parts_left_unfinished_is_emptied_to_start_again(
+    runtime: Runtime, played: tuple[World, Any]
+) -> None:
+    before = _read_models(runtime)
+    _left_in_parts(runtime)
+    with pytest.raises(Exception, match=r"(?i)unique|duplicate"):
+        runtime.runner.catch_up()  # its lines again, over those of its parts
+
+    reset = reset_unfinished_parts(runtime.database, runtime.projections)
+    assert [p.name for p in reset] == ["history"]
+    assert rows(runtime, "SELECT COUNT(*) FROM history") == [(0,)]
+    assert rows(
+        runtime, "SELECT projection FROM projection_tracking WHERE projection LIKE 'h%'"
+    ) == [("history",)]
+    runtime.runner.catch_up()
+    assert _read_models(runtime) == before
+    assert reset_unfinished_parts(runtime.database, runtime.projections) == []
+    assert _read_models(runtime) == before
+
+
+@pytest.mark.parametrize("backend", ["postgres"])
+def test_a_worker_starts_again_a_read_model_a_killed_rebuild_left_in_parts(
+    runtime: Runtime, played: tuple[World, Any]
+) -> None:
+    before = _read_models(runtime)
+    head = _left_in_parts(runtime)
+    stop = threading.Event()
+    worker = Supervisor(
+        runtime.runner,
+        runtime.projections,
+        stop,
+        conninfo=runtime.settings.database.conninfo(),
+        schema=runtime.settings.schema,
+    )
+    thread = threading.Thread(target=worker.run)
+    thread.start()
+    try:
+        assert _eventually(lambda: runtime.runner.positions()["history"] == head)
+    finally:
+        stop.set()
+        thread.join()
+    assert worker.failing == {}
+    assert _read_models(runtime) == before
+
+
+def test_the_history_s_parts_are_rebuilt_beside_the_read_models_that_read_the_same_events(
+    runtime: Runtime,
+) -> None:
+    two = split(in_parts(runtime.projections), 2)
+    assert len(two) == 2
+    groups = [{p.name for p in group} for group in two]
+    beside = next(g for g in groups if "history/assessments" in g)
+    assert "assessments" in beside
+    assert "history/rest" not in beside
+    assert {"catalogue", "comments", "joint_positions"}.isdisjoint(beside), "read once"
+
+
+@pytest.mark.parametrize("backend", ["postgres"])
+def test_a_rebuild_beside_a_worker_that_keeps_the_history_rebuilds_it_whole(
+    runtime: Runtime, played: tuple[World, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A `council project` that holds the history's lock would apply its events beside parts that
+    do not move its tracking row: the rebuild leaves it whole, in one of its groups."""
+    before = _read_models(runtime)
+    shared: list[list[str]] = []
+    real_split = split
+
+    def recorded(projections: Any, parts: int) -> list[Any]:
+        groups = real_split(projections, parts)
+        shared.append(sorted(p.name for group in groups for p in group))
+        return groups
+
+    monkeypatch.setattr(rebuild_module, "split", recorded)
+    key = advisory_key(runtime.settings.schema, "history")
+    with psycopg.connect(runtime.settings.database.conninfo(), autocommit=True) as worker:
+        worker.execute("SELECT pg_advisory_lock(%s)", (key,))
+        rebuild_read_models(runtime, jobs=2)
+    assert "history" in shared[-1]
+    assert not any(name.startswith("history/") for name in shared[-1])
+    assert _read_models(runtime) == before
+
+    rebuild_read_models(runtime, jobs=2)  # the lock is free: in parts
+    assert {"history/assessments", "history/rest"} <= set(shared[-1])
+    assert _read_models(runtime) == before
+    head = runtime.council.log_position()
+    assert set(runtime.runner.positions().values()) == {head}
+    tracked = rows(runtime, "SELECT projection FROM projection_tracking")
+    assert not any(str(name).startswith("history/") for (name,) in tracked)
+
+
 @pytest.mark.parametrize("backend", ["sqlite"])
 def test_council_project_takes_jobs_only_with_rebuild_and_only_a_count_of_one_or_more(
     runtime: Runtime, played: tuple[World, Any], monkeypatch: pytest.MonkeyPatch, capsys: Any
@@ -589,12 +758,19 @@ def _rebuild_restores(runtime: Runtime, before: dict[str, list[tuple[Any, ...]]]
 
 
 def _own_group(runtime: Runtime) -> list[Any]:
-    """The group a two-process rebuild keeps in the calling process."""
-    return max(split(runtime.projections, 2), key=lambda g: sum(p.rebuild_cost for p in g))
+    """The group a two-process rebuild keeps in the calling process (the history in parts)."""
+    groups = split(in_parts(runtime.projections), 2)
+    return max(groups, key=lambda g: sum(p.rebuild_cost for p in g))
 
 
 def _other_group(runtime: Runtime) -> list[Any]:
-    return next(g for g in split(runtime.projections, 2) if g != _own_group(runtime))
+    own = [p.name for p in _own_group(runtime)]
+    return next(g for g in split(in_parts(runtime.projections), 2) if [p.name for p in g] != own)
+
+
+def _named(group: list[Any]) -> str:
+    """The read models of a group, as a failed rebuild names them (a part by its read model)."""
+    return ", ".join(dict.fromkeys(p.part_of or p.name for p in group))
 
 
 def _record_signals(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
@@ -654,15 +830,25 @@ def test_a_rebuild_whose_other_process_is_killed_fails_with_a_message_and_can_be
     thread.join()
     assert len(outcome) == 1
     assert isinstance(outcome[0], RebuildFailed), outcome
-    names = ", ".join(p.name for p in _other_group(runtime))
+    names = _named(_other_group(runtime))
     assert str(outcome[0]) == (
         f"rebuilding the read models {names} failed: a process of the rebuild ended abruptly."
         " Every read model was emptied, and they stay part-built until a rebuild succeeds: run"
         " it again"
     )
     positions = runtime.runner.positions()
-    assert all(positions[p.name] == 5 for p in _own_group(runtime)), positions
+    whole = [p for p in _own_group(runtime) if p.part_of is None]
+    assert all(positions[p.name] == 5 for p in whole), positions
     assert head > 5
+    # The history, rebuilt in parts, is emptied again: a worker can rebuild it alone.
+    assert positions["history"] == 0
+    assert rows(runtime, "SELECT COUNT(*) FROM history") == [(0,)]
+    assert (
+        rows(
+            runtime, "SELECT projection FROM projection_tracking WHERE projection LIKE 'history/%'"
+        )
+        == []
+    )
 
     monkeypatch.undo()
     _rebuild_restores(runtime, before)
@@ -686,7 +872,7 @@ def test_a_rebuild_whose_other_process_fails_names_its_read_models_and_the_error
     with pytest.raises(RebuildFailed) as failed:
         rebuild_read_models(runtime, jobs=2)
     message = str(failed.value)
-    names = ", ".join(p.name for p in _other_group(runtime))
+    names = _named(_other_group(runtime))
     assert message.startswith(
         f'rebuilding the read models {names} failed: UndefinedTable: relation "projection_tracking"'
         " does not exist LINE 1: "
@@ -754,7 +940,7 @@ def test_a_rebuild_whose_own_group_fails_names_it_and_stops_the_others(
     monkeypatch.setattr(rebuild_module, "rebuild_group", broken)
     with pytest.raises(RebuildFailed) as failed:
         rebuild_read_models(runtime, jobs=2)
-    names = ", ".join(p.name for p in _own_group(runtime))
+    names = _named(_own_group(runtime))
     assert f"rebuilding the read models {names} failed: DiskFull: could not extend" in str(
         failed.value
     )
