@@ -30,6 +30,7 @@ from typing import Any
 import psycopg
 import structlog
 
+from graphql_api.logging import configure_logging
 from graphql_api.runtime import Runtime
 from graphql_api.settings import Settings
 from projections.base import Projection
@@ -287,6 +288,7 @@ def _rebuild_part(settings: Settings, names: list[str], head: int) -> int:
     if _emptied is None or _abandoned is None:
         raise PartFailed("a rebuild's process started without its parent's signals")
     try:
+        configure_logging(settings)  # its log lines as the command's
         runtime = Runtime(settings)
         try:
             known = {p.name: p for p in [*runtime.projections, *in_parts(runtime.projections)]}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import secrets
 import tempfile
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -18,12 +19,15 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import structlog
 from eventsourcing.persistence import ApplicationRecorder, Mapper
 
 from projections.base import Projection
 from projections.db import Database, DatabaseUrl
 from projections.registry import REBUILT_IN_PARTS, all_projections, part_names
 from projections.runner import REBUILD_BATCH_SIZE, ProjectionRunner, create_tables
+
+log = structlog.get_logger("council.project")
 
 SAMPLE = 5
 # Memory for building an index at the end of a rebuild (PostgreSQL; for that transaction only),
@@ -304,12 +308,16 @@ def rebuild_group(
     the projecting early (another part of the rebuild has failed); the indexes are still made."""
     group = runner.projections
     indexes = [i for p in group for i in p.secondary_indexes()] if live.engine == "postgres" else []
+    names = [p.name for p in group]
+    started = time.perf_counter()
     try:
         with _no_cycle_collection():
             return runner.catch_up(
                 *group, until=head, batch_size=REBUILD_BATCH_SIZE, durable=False, stop=stop
             )
     finally:
+        projected = time.perf_counter()
+        log.debug("read models projected", projections=names, seconds=round(projected - started, 2))
         if indexes:
             with live.transaction() as cur:
                 # The order a runner's batch takes its locks in: a worker's batch waits until
@@ -322,6 +330,11 @@ def rebuild_group(
                 # It waits, idle, while other transactions build the indexes.
                 cur.execute("SET LOCAL idle_in_transaction_session_timeout = 0")
                 _create_indexes(live, [statement for _, statement in indexes])
+            log.debug(
+                "read models' indexes built",
+                projections=names,
+                seconds=round(time.perf_counter() - projected, 2),
+            )
 
 
 def _create_indexes(live: Database, statements: Sequence[str]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import json
 import multiprocessing
 import os
 import signal
@@ -679,6 +680,41 @@ def test_the_other_processes_of_a_rebuild_end_when_the_command_is_killed(
         command.wait()
     assert children, "the command started no other process"
     assert _eventually(lambda: not any(_running(pid) for pid in children)), children
+
+
+@pytest.mark.parametrize("backend", ["postgres"])
+def test_every_process_of_a_rebuild_logs_how_long_its_read_models_took_at_the_debug_level(
+    runtime: Runtime, played: tuple[World, Any]
+) -> None:
+    env = {
+        **os.environ,
+        "COUNCIL_DATABASE_URL": runtime.settings.database_url,
+        "COUNCIL_SCHEMA": runtime.settings.schema,
+        "COUNCIL_SECRET_KEY": runtime.settings.secret_key or "",
+        "COUNCIL_LOG_FORMAT": "json",
+    }
+    command = [sys.executable, "-m", "graphql_api.cli", "project", "--rebuild", "--jobs", "2"]
+    logged: dict[str, list[dict[str, Any]]] = {}
+    for level in ("info", "debug"):
+        done = subprocess.run(
+            command,
+            env={**env, "COUNCIL_LOG_LEVEL": level},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+        head = runtime.council.log_position()
+        assert done.stdout.splitlines()[-1] == (
+            f"read models rebuilt from the log, up to log position {head}"
+        )
+        logged[level] = [json.loads(line) for line in done.stdout.splitlines()[:-1]]
+    assert logged["info"] == []
+    groups = sorted(sorted(p.name for p in g) for g in split(in_parts(runtime.projections), 2))
+    for event in ("read models projected", "read models' indexes built"):
+        lines = [line for line in logged["debug"] if line["event"] == event]
+        assert sorted(sorted(line["projections"]) for line in lines) == groups, event
+        assert all(line["level"] == "debug" and line["seconds"] >= 0 for line in lines)
 
 
 def _eventually(probe: Any, limit: float = 60.0) -> Any:
