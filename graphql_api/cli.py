@@ -153,7 +153,7 @@ def cmd_project(settings: Settings, args: argparse.Namespace) -> int:
     import threading
 
     from graphql_api.logging import configure_logging
-    from projections.worker import supervise
+    from projections.worker import supervise, unkept
 
     if args.jobs is not None and not args.rebuild:
         print("council: project: --jobs goes with --rebuild", file=sys.stderr)
@@ -185,7 +185,11 @@ def cmd_project(settings: Settings, args: argparse.Namespace) -> int:
             print(f"read models rebuilt from the log, up to log position {_reached(runtime)}")
             return 0
         if args.once:
-            runtime.runner.catch_up()
+            conninfo = None if settings.embedded else settings.database.conninfo()
+            with unkept(
+                runtime.database, runtime.projections, conninfo=conninfo, schema=settings.schema
+            ) as mine:
+                runtime.runner.catch_up(*mine)
             print(f"projections caught up to log position {_reached(runtime)}")
             print(f"audit log caught up ({runtime.audit.catch_up()} events appended)")
             return 0

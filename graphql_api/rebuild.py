@@ -37,7 +37,7 @@ from projections.base import Projection
 from projections.registry import REBUILT_IN_PARTS, in_parts, part_names
 from projections.replay import empty, rebuild_group, reset_unfinished_parts, split
 from projections.runner import ProjectionRunner
-from projections.worker import advisory_key
+from projections.worker import try_lock
 
 log = structlog.get_logger("council.project")
 
@@ -102,14 +102,7 @@ def _unkept(
     rebuilt whole."""
     schema = runtime.settings.schema
     try:
-        return [
-            projection
-            for projection in projections
-            if locks.execute(
-                "SELECT pg_try_advisory_lock(%s)", (advisory_key(schema, projection.name),)
-            ).fetchone()
-            == (True,)
-        ]
+        return [projection for projection in projections if try_lock(locks, schema, projection)]
     except Exception as error:
         raise _as_they_were(error) from error
 

@@ -14,7 +14,8 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +30,8 @@ from projections.audit.keeper import (
 )
 from projections.audit.log import AuditLog
 from projections.base import Projection
+from projections.db import Database
+from projections.registry import REBUILT_IN_PARTS
 from projections.replay import reset_unfinished_parts
 from projections.runner import ProjectionRunner
 
@@ -43,6 +46,35 @@ def advisory_key(schema: str, projection: str) -> int:
     """A stable signed 64-bit key for pg_try_advisory_lock."""
     digest = hashlib.sha256(f"council-ledger:{schema}:{projection}".encode()).digest()
     return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def try_lock(conn: psycopg.Connection[Any], schema: str, projection: Projection) -> bool:
+    """Take the projection's lock on ``conn``, unless another session holds it: a worker keeping
+    it, or a rebuild sharing it out in parts. Held until ``conn`` closes or unlocks it."""
+    key = advisory_key(schema, projection.name)
+    row = conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
+    return bool(row and row[0])
+
+
+@contextmanager
+def unkept(
+    database: Database, projections: Sequence[Projection], *, conninfo: str | None, schema: str
+) -> Iterator[list[Projection]]:
+    """For a catch-up once, beside workers and rebuilds: the ``projections`` but those that a
+    rebuild may share out in parts (``projections.registry.REBUILT_IN_PARTS``) and another
+    process keeps now. Their parts move tracking rows of their own, so applying the log to such
+    a read model beside them would write its lines twice; its keeper applies it. The others'
+    locks are held until the end, and one that a rebuild in parts left unfinished is emptied to
+    be applied again from the start."""
+    if conninfo is None:  # embedded: one process, no parts
+        yield list(projections)
+        return
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        mine = [
+            p for p in projections if p.name not in REBUILT_IN_PARTS or try_lock(conn, schema, p)
+        ]
+        reset_unfinished_parts(database, [p for p in mine if p.name in REBUILT_IN_PARTS])
+        yield mine
 
 
 @dataclass
@@ -130,9 +162,7 @@ class Supervisor:
             )
 
     def _try_lock(self, conn: psycopg.Connection[Any], projection: Projection) -> bool:
-        key = advisory_key(self.schema, projection.name)
-        row = conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
-        return bool(row and row[0])
+        return try_lock(conn, self.schema, projection)
 
     def _serve(
         self, projections: Callable[[], list[Projection]], wait: Callable[[float], Any]

@@ -447,6 +447,32 @@ def test_a_worker_starts_again_a_read_model_a_killed_rebuild_left_in_parts(
     assert _read_models(runtime) == before
 
 
+@pytest.mark.parametrize("backend", ["postgres"])
+def test_catching_up_once_leaves_a_read_model_in_parts_to_its_keeper_or_starts_it_again(
+    runtime: Runtime, played: tuple[World, Any], monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    """`council project --once` after a rebuild in parts was killed: while another process
+    keeps the history (here, as a rebuild would, by its lock), it leaves it be; once no one does,
+    it empties it and applies the log to it from the start."""
+    before = _read_models(runtime)
+    head = _left_in_parts(runtime)
+    written = rows(runtime, "SELECT COUNT(*) FROM history")
+    monkeypatch.setenv("COUNCIL_DATABASE_URL", runtime.settings.database_url)
+    monkeypatch.setenv("COUNCIL_SCHEMA", runtime.settings.schema)
+    key = advisory_key(runtime.settings.schema, "history")
+    with psycopg.connect(runtime.settings.database.conninfo(), autocommit=True) as keeper:
+        keeper.execute("SELECT pg_advisory_lock(%s)", (key,))
+        assert main(["project", "--once"]) == 0
+        assert rows(runtime, "SELECT COUNT(*) FROM history") == written
+        assert runtime.runner.positions()["history"] == 0
+    assert main(["project", "--once"]) == 0
+    assert f"projections caught up to log position {head}" in capsys.readouterr().out
+    assert _read_models(runtime) == before
+    assert rows(
+        runtime, "SELECT COUNT(*) FROM projection_tracking WHERE projection LIKE '%/%'"
+    ) == [(0,)]
+
+
 def test_the_history_s_parts_are_rebuilt_beside_the_read_models_that_read_the_same_events(
     runtime: Runtime,
 ) -> None:
